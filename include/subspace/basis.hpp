@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+// basis.hpp: orthonormal bases of a column span (QR, column-pivoted QR, SVD with rank rules),
+// orthogonal complements and null spaces.
+//
+// Conventions. A k-dimensional subspace of R^n is represented by an orthonormal n x k matrix U
+// (U^T U = I to within Tolerance<Scalar>::orthonormality(n)). Matrices whose span is wanted
+// hold the spanning vectors as columns.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <cmath>
+
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "traits.hpp"
+
+namespace subspace {
+
+/// How many leading singular directions of a matrix to keep.
+///
+/// * `RankRule::automatic()`: numerical rank, sigma_i > sigma_1 * max(m, n) * eps.
+/// * `RankRule::tolerance(r)`: sigma_i > r * sigma_1 (relative tolerance, r >= 0).
+/// * `RankRule::fixed(k)`: exactly k; throws RankDeficient if sigma_k is below the automatic
+///   tolerance (the k-th direction would not be determined by the data).
+/// * `RankRule::energy(f)`: the smallest k with sum_{i<=k} sigma_i^2 >= f * sum_i sigma_i^2,
+///   0 < f <= 1 (the criterion of PCA "explained variance" and of gradient projection memory,
+///   Saha et al. 2021), never more than the numerical rank.
+class RankRule {
+ public:
+  enum class Kind { Automatic, Tolerance, Fixed, Energy };
+
+  static RankRule automatic() { return RankRule(Kind::Automatic, 0.0, 0); }
+  static RankRule tolerance(double relative) {
+    if (!(relative >= 0.0) || !std::isfinite(relative))
+      throw InvalidParameter(detail::message(
+          "RankRule::tolerance: tolerance must be finite and >= 0, got ", relative));
+    return RankRule(Kind::Tolerance, relative, 0);
+  }
+  static RankRule fixed(Index k) {
+    if (k < 0) throw InvalidParameter(detail::message("RankRule::fixed: k must be >= 0, got ", k));
+    return RankRule(Kind::Fixed, 0.0, k);
+  }
+  static RankRule energy(double fraction) {
+    if (!(fraction > 0.0 && fraction <= 1.0))
+      throw InvalidParameter(
+          detail::message("RankRule::energy: fraction must be in (0, 1], got ", fraction));
+    return RankRule(Kind::Energy, fraction, 0);
+  }
+
+  Kind kind() const { return kind_; }
+  double value() const { return value_; }
+  Index k() const { return k_; }
+
+  /// The rank this rule selects from descending singular values `s` of an m x n matrix.
+  /// Throws DimensionMismatch / RankDeficient for a fixed k that is not available.
+  template <class Vector>
+  Index select(const Vector& s, Index m, Index n, const char* func) const {
+    using Real = typename Vector::Scalar;
+    const Index p = s.size();
+    const Real smax = p > 0 ? s(0) : Real(0);
+    const Real auto_tol = smax * Tolerance<Real>::rank(m, n);
+    auto count_above = [&](Real threshold) {
+      Index r = 0;
+      while (r < p && s(r) > threshold) ++r;
+      return r;
+    };
+    const Index numerical_rank = count_above(auto_tol);
+    switch (kind_) {
+      case Kind::Automatic:
+        return numerical_rank;
+      case Kind::Tolerance:
+        return count_above(Real(value_) * smax);
+      case Kind::Fixed:
+        if (k_ > p)
+          throw DimensionMismatch(detail::message(func, ": requested rank ", k_, " of a ",
+                                                  detail::shape(m, n), " matrix"));
+        if (k_ > numerical_rank)
+          throw RankDeficient(detail::message(func, ": requested rank ", k_, " but the ",
+                                              detail::shape(m, n), " matrix has numerical rank ",
+                                              numerical_rank));
+        return k_;
+      case Kind::Energy: {
+        // Accumulate in the working precision from the largest value down; the total is the
+        // same sum, so f = 1 reaches it exactly.
+        Real total = 0;
+        for (Index i = 0; i < p; ++i) total += s(i) * s(i);
+        if (total == Real(0)) return 0;
+        const Real target = Real(value_) * total;
+        Real acc = 0;
+        Index r = 0;
+        while (r < p && acc < target) {
+          acc += s(r) * s(r);
+          ++r;
+        }
+        return std::min(r, numerical_rank);
+      }
+    }
+    return numerical_rank;  // unreachable
+  }
+
+ private:
+  RankRule(Kind kind, double value, Index k) : kind_(kind), value_(value), k_(k) {}
+  Kind kind_;
+  double value_;
+  Index k_;
+};
+
+/// An orthonormal basis with the singular values it was selected from.
+template <class Scalar>
+struct BasisResult {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> basis;  ///< n x rank, orthonormal
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> singular_values;     ///< all min(m, n), descending
+  Index rank = 0;                                               ///< == basis.cols()
+};
+
+namespace detail {
+
+/// Thin Q (n x k) of a Householder QR and the signs that make diag(R) >= 0 (0 maps to +).
+template <class QR, class Out>
+void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
+  using Scalar = typename Out::Scalar;
+  const Index n = qr.rows();
+  q.setIdentity(n, k);
+  q.applyOnTheLeft(qr.householderQ());
+  for (Index j = 0; j < k; ++j)
+    if (qr.matrixQR()(j, j) < Scalar(0)) q.col(j) = -q.col(j);
+}
+
+}  // namespace detail
+
+/// Orthonormal basis Q (n x k) of the span of the k linearly independent columns of A
+/// (n x k, k <= n), by Householder QR: A = Q R with diag(R) >= 0, which makes Q unique, so
+/// the result is deterministic and continuous in A. Q spans the same nested subspaces as
+/// Gram-Schmidt: span(q_1..q_j) = span(a_1..a_j).
+///
+/// Throws DimensionMismatch (k > n or empty), NonFiniteInput, RankDeficient when
+/// min|R_jj| <= rtol * max|R_jj| (default rtol = max(n, k) eps). Non-pivoted QR does not
+/// reveal every near rank deficiency: use `pivoted_qr_basis` or `svd_basis` when the rank is
+/// not known. Fixed-size inputs do not allocate. Cost: 2 n k^2 - 2/3 k^3 flops for R plus
+/// 2 n k^2 for Q.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Derived::RowsAtCompileTime, Derived::ColsAtCompileTime, 0,
+              Derived::MaxRowsAtCompileTime, Derived::MaxColsAtCompileTime>
+qr_basis(const Eigen::MatrixBase<Derived>& a, typename Derived::RealScalar rtol = -1) {
+  using Scalar = typename Derived::Scalar;
+  using Real = typename Derived::RealScalar;
+  using Plain = Eigen::Matrix<Scalar, Derived::RowsAtCompileTime, Derived::ColsAtCompileTime, 0,
+                              Derived::MaxRowsAtCompileTime, Derived::MaxColsAtCompileTime>;
+  constexpr const char* func = "subspace::qr_basis";
+  detail::require_nonempty(a, func, "A");
+  if (a.cols() > a.rows())
+    throw DimensionMismatch(detail::message(func, ": A is ", detail::shape(a.rows(), a.cols()),
+                                            "; k linearly independent columns need k <= n"));
+  detail::require_finite(a, func, "A");
+  if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
+  Eigen::HouseholderQR<Plain> qr(a);
+  const auto diag = qr.matrixQR().diagonal().cwiseAbs();
+  if (!(diag.minCoeff() > rtol * diag.maxCoeff()))
+    throw RankDeficient(detail::message(
+        func, ": the columns of A (", detail::shape(a.rows(), a.cols()),
+        ") are linearly dependent: min|R_jj| / max|R_jj| = ", diag.minCoeff() / diag.maxCoeff(),
+        " <= ", rtol));
+  Plain q(a.rows(), a.cols());
+  detail::thin_q_nonnegative_diagonal(qr, a.cols(), q);
+  return q;
+}
+
+/// Rank-revealing orthonormal basis of span(A) (A is n x m) by column-pivoted Householder QR
+/// (Businger & Golub 1965): A P = Q R; the rank r is the number of |R_ii| > rtol * |R_11|
+/// (default rtol = max(n, m) eps) and the first r columns of Q (signs with diag(R) >= 0) are
+/// returned, n x r. Faster than `svd_basis` (about 4 n m r flops), reliable on all but
+/// contrived inputs (Kahan's matrix); use `svd_basis` when the rank must be certain. A zero
+/// matrix gives an n x 0 basis. Throws NonFiniteInput.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_qr_basis(
+    const Eigen::MatrixBase<Derived>& a, typename Derived::RealScalar rtol = -1) {
+  using Scalar = typename Derived::Scalar;
+  using Real = typename Derived::RealScalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr const char* func = "subspace::pivoted_qr_basis";
+  detail::require_finite(a, func, "A");
+  if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
+  if (a.size() == 0) return Mat(a.rows(), 0);
+  Eigen::ColPivHouseholderQR<Mat> qr(a);
+  const auto diag = qr.matrixQR().diagonal().cwiseAbs();
+  const Real r11 = diag.size() > 0 ? diag(0) : Real(0);
+  Index r = 0;
+  while (r < diag.size() && diag(r) > rtol * r11) ++r;
+  Mat q(a.rows(), r);
+  detail::thin_q_nonnegative_diagonal(qr, r, q);
+  return q;
+}
+
+/// Orthonormal basis of span(A) (A is n x m) from the thin SVD A = U S V^T: the first r left
+/// singular vectors, r chosen by `rule` (see RankRule), with all min(n, m) singular values
+/// reported. The basis spans the best rank-r approximation of A's range (Eckart-Young).
+/// Uses Eigen's BDCSVD (divide and conquer; Jacobi below 16 columns). Cost O(n m min(n, m)).
+/// Throws NonFiniteInput, and what `rule` throws.
+template <class Derived>
+BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>& a,
+                                                const RankRule& rule = RankRule::automatic()) {
+  using Scalar = typename Derived::Scalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr const char* func = "subspace::svd_basis";
+  detail::require_finite(a, func, "A");
+  BasisResult<Scalar> out;
+  if (a.size() == 0) {
+    out.basis.resize(a.rows(), 0);
+    if (rule.kind() == RankRule::Kind::Fixed && rule.k() > 0)
+      throw DimensionMismatch(detail::message(func, ": requested rank ", rule.k(), " of an empty ",
+                                              detail::shape(a.rows(), a.cols()), " matrix"));
+    return out;
+  }
+  Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeThinU);
+  out.singular_values = svd.singularValues();
+  out.rank = rule.select(out.singular_values, a.rows(), a.cols(), func);
+  out.basis = svd.matrixU().leftCols(out.rank);
+  return out;
+}
+
+/// Orthonormal basis of span(A) (n x r) with the numerical rank r found by the default
+/// tolerance (sigma_i > sigma_1 max(n, m) eps), by SVD: the robust default. For a rank rule,
+/// or to see the singular values, call `svd_basis`.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> orthonormal_basis(
+    const Eigen::MatrixBase<Derived>& a) {
+  return svd_basis(a, RankRule::automatic()).basis;
+}
+
+/// Orthonormal basis of span(A) with the rank chosen by `rule`; see `svd_basis`.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> orthonormal_basis(
+    const Eigen::MatrixBase<Derived>& a, const RankRule& rule) {
+  return svd_basis(a, rule).basis;
+}
+
+/// Orthonormal basis (n x (n - k)) of the orthogonal complement of span(U), for an
+/// orthonormal n x k basis U (checked, O(n k^2)). Computed from the Householder reflectors of
+/// U: columns k..n-1 of the full Q, never an n x n projector; cost about 4 n k (n - k) flops.
+/// k = n gives an n x 0 matrix. Throws DimensionMismatch, NonFiniteInput, NotOrthonormal.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> complement(
+    const Eigen::MatrixBase<Derived>& u) {
+  using Scalar = typename Derived::Scalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  detail::require_basis(u, "subspace::complement", "U");
+  const Index n = u.rows(), k = u.cols();
+  Eigen::HouseholderQR<Mat> qr(u);
+  Mat c = Mat::Zero(n, n - k);
+  c.bottomRows(n - k).setIdentity();
+  c.applyOnTheLeft(qr.householderQ());
+  return c;
+}
+
+/// Orthonormal basis of the null space {x : A x = 0} of A (m x n), as an n x (n - r) matrix:
+/// the right singular vectors beyond the rank r that `rule` selects (default: numerical rank).
+/// Cost O(m n min(m, n) + n^3) (full V). Throws NonFiniteInput, and what `rule` throws.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_space(
+    const Eigen::MatrixBase<Derived>& a, const RankRule& rule = RankRule::automatic()) {
+  using Scalar = typename Derived::Scalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr const char* func = "subspace::null_space";
+  detail::require_finite(a, func, "A");
+  const Index n = a.cols();
+  if (a.rows() == 0) return Mat::Identity(n, n);
+  if (n == 0) return Mat(0, 0);
+  Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeFullV);
+  const Index r = rule.select(svd.singularValues(), a.rows(), a.cols(), func);
+  return svd.matrixV().rightCols(n - r);
+}
+
+}  // namespace subspace

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian 12 packages subspace needs, only those that are missing.
+#   scripts/install-deps.sh        build, tests, examples, benchmarks
+#   scripts/install-deps.sh ci     also clang and clang-format (what .ci/run checks)
+set -eu
+pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist"
+if [ "${1:-}" = ci ]; then pkgs="$pkgs clang clang-format"; fi
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
