@@ -76,6 +76,14 @@ class InvalidParameter : public InvalidArgument {
   using InvalidArgument::InvalidArgument;
 };
 
+/// A point outside the domain of a map that is not globally defined: the inverse of a
+/// retraction at or beyond the cut locus (a principal angle of pi/2), the Cayley retraction
+/// when I - W/2 is singular.
+class OutsideDomain : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
 /// Thrown by SUBSPACE_ASSERT when SUBSPACE_ASSERT_THROWS is defined: an internal invariant
 /// failed, which is a bug in subspace, not in the caller's input.
 class AssertionError : public std::logic_error {

@@ -5,5 +5,6 @@
 #include "angles.hpp"
 #include "basis.hpp"
 #include "config.hpp"
+#include "grassmann.hpp"
 #include "projection.hpp"
 #include "traits.hpp"
