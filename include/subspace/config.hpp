@@ -84,6 +84,13 @@ class OutsideDomain : public InvalidArgument {
   using InvalidArgument::InvalidArgument;
 };
 
+/// A stream or file that is not in the documented format (wrong magic or version, truncated,
+/// values that do not parse or are out of range).
+class FormatError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
 /// Thrown by SUBSPACE_ASSERT when SUBSPACE_ASSERT_THROWS is defined: an internal invariant
 /// failed, which is a bug in subspace, not in the caller's input.
 class AssertionError : public std::logic_error {

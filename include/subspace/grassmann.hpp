@@ -27,6 +27,7 @@
 #include "basis.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/embedded_metric.hpp"
 #include "traits.hpp"
 
 namespace subspace {
@@ -40,14 +41,6 @@ enum class Retraction {
 };
 
 namespace detail {
-
-/// Normal random matrix from any URBG, for sampling.
-template <class Mat, class Rng>
-void fill_gaussian(Mat& m, Rng& rng) {
-  std::normal_distribution<double> normal(0.0, 1.0);
-  for (Index j = 0; j < m.cols(); ++j)
-    for (Index i = 0; i < m.rows(); ++i) m(i, j) = static_cast<typename Mat::Scalar>(normal(rng));
-}
 
 /// q <- qf(a): Householder QR of a (n x k, full column rank), Q with diag(R) >= 0; no checks.
 template <class Mat>
@@ -98,7 +91,7 @@ struct KarcherResult {
 /// (QR with diag(R) >= 0, a change of representative by R = I + O(eps)), so the invariant holds
 /// after any number of steps without user intervention. Fixed N and K never allocate.
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
-class Grassmann {
+class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
  public:
   using Scalar = Scalar_;
   using Basis = Eigen::Matrix<Scalar, N, K>;
@@ -124,6 +117,15 @@ class Grassmann {
     Grassmann x;
     x.u_ = u;
     detail::require_basis(x.u_, "subspace::Grassmann::from_orthonormal", "U");
+    return x;
+  }
+
+  /// The point with basis U, unchecked: for callers that know U is orthonormal (the library's
+  /// own product manifold). Misuse breaks the class invariant.
+  template <class Derived>
+  static Grassmann from_unchecked(const Eigen::MatrixBase<Derived>& u) {
+    Grassmann x;
+    x.u_ = u;
     return x;
   }
 
@@ -161,23 +163,8 @@ class Grassmann {
     return d;
   }
 
-  /// Random tangent vector: the projection of a standard Gaussian n x k matrix.
-  template <class Rng>
-  Tangent random_tangent(Rng& rng) const {
-    Tangent g(ambient_dim(), dim());
-    detail::fill_gaussian(g, rng);
-    return project(g);
-  }
-
-  /// Canonical inner product tr(D1^T D2).
-  template <class D1, class D2>
-  Scalar inner(const Eigen::MatrixBase<D1>& a, const Eigen::MatrixBase<D2>& b) const {
-    return a.cwiseProduct(b).sum();
-  }
-  template <class D>
-  Scalar norm(const Eigen::MatrixBase<D>& a) const {
-    return a.norm();
-  }
+  // random_tangent(rng), inner(D1, D2) = tr(D1^T D2) (the canonical metric) and norm(D) come
+  // from detail::EmbeddedMetric.
 
   /// Riemannian exponential (Edelman et al. 1998, Thm. 2.3): with the thin SVD D = Q S V^T,
   /// exp_U(D) = U V cos(S) V^T + Q sin(S) V^T, then re-orthonormalized. The SVD of D is taken

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+// grassmann_product.hpp: many points of Gr(k, n) held side by side in one n x (C k) matrix
+// (the product manifold Gr(k, n)^C), the layout of a GCR head with C class subspaces: the
+// projections of a batch onto all C subspaces are one GEMM with this matrix.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "grassmann.hpp"
+
+namespace subspace {
+
+/// C points of Gr(k, n) stored as the column blocks [U_1 ... U_C] of one n x (C k) matrix.
+/// Tangent vectors are n x (C k) matrices [D_1 ... D_C], D_c tangent at U_c. The metric is the
+/// sum of the components' canonical metrics, so distance() returns the C component distances
+/// and their root-sum-square is the product distance.
+///
+/// Invariant: every block is orthonormal to within Tolerance<Scalar>::orthonormality(n).
+/// `project` and the QR / Polar retractions work block by block in place, with one workspace
+/// per call (not per block); exp, log and distance go through Grassmann<Scalar> per block.
+template <class Scalar_>
+class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>> {
+ public:
+  using Scalar = Scalar_;
+  using Basis = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Tangent = Basis;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using Point = Grassmann<Scalar>;
+
+  GrassmannProduct() = default;
+
+  /// Orthonormalizes each n x k block of A (n x (C k)) by `qr_basis`; throws DimensionMismatch
+  /// when k does not divide the columns, and what qr_basis throws.
+  template <class Derived>
+  GrassmannProduct(const Eigen::MatrixBase<Derived>& a, Index k) : u_(a), k_(k) {
+    check_layout("subspace::GrassmannProduct", u_.rows(), u_.cols(), k);
+    for (Index c = 0; c < count(); ++c)
+      u_.middleCols(c * k_, k_) = qr_basis(u_.middleCols(c * k_, k_));
+  }
+
+  /// Keeps the blocks as given, each checked to be orthonormal (O(C n k^2)).
+  template <class Derived>
+  static GrassmannProduct from_orthonormal(const Eigen::MatrixBase<Derived>& u, Index k) {
+    GrassmannProduct x;
+    x.u_ = u;
+    x.k_ = k;
+    check_layout("subspace::GrassmannProduct::from_orthonormal", u.rows(), u.cols(), k);
+    for (Index c = 0; c < x.count(); ++c)
+      detail::require_basis(x.block(c), "subspace::GrassmannProduct::from_orthonormal", "block");
+    return x;
+  }
+
+  /// C independent Haar-random points.
+  template <class Rng>
+  static GrassmannProduct random(Index n, Index k, Index count, Rng& rng) {
+    if (count < 1)
+      throw DimensionMismatch(
+          detail::message("subspace::GrassmannProduct::random: count must be >= 1, got ", count));
+    GrassmannProduct x;
+    x.u_.resize(n, k * count);
+    x.k_ = k;
+    for (Index c = 0; c < count; ++c) x.u_.middleCols(c * k, k) = Point::random(n, k, rng).basis();
+    return x;
+  }
+
+  const Basis& basis() const { return u_; }
+  Index ambient_dim() const { return u_.rows(); }
+  /// k, the dimension of each subspace.
+  Index dim() const { return k_; }
+  /// C, the number of points.
+  Index count() const { return k_ == 0 ? 0 : u_.cols() / k_; }
+  /// The n x k basis of point c (a view into basis()).
+  auto block(Index c) const { return u_.middleCols(c * k_, k_); }
+  /// Point c as a Grassmann point (a copy).
+  Point component(Index c) const { return Point::from_orthonormal(block(c)); }
+
+  /// Blockwise tangent projection D_c = G_c - U_c (U_c^T G_c). Cost 4 C n k^2, one k x k
+  /// workspace.
+  template <class Derived>
+  Tangent project(const Eigen::MatrixBase<Derived>& g) const {
+    check_tangent(g, "subspace::GrassmannProduct::project");
+    Tangent d = g;
+    Basis w(k_, k_);
+    for (Index c = 0; c < count(); ++c) {
+      w.noalias() = block(c).transpose() * g.middleCols(c * k_, k_);
+      d.middleCols(c * k_, k_).noalias() -= block(c) * w;
+    }
+    return d;
+  }
+
+  // random_tangent(rng), inner(D1, D2) = sum_c tr(D1_c^T D2_c) and norm(D) come from
+  // detail::EmbeddedMetric.
+
+  /// |D_c|^2 for every component (C values): what Riemannian Adam keeps per point.
+  template <class D>
+  Vector component_sq_norms(const Eigen::MatrixBase<D>& a) const {
+    Vector out(count());
+    for (Index c = 0; c < count(); ++c) out(c) = a.middleCols(c * k_, k_).squaredNorm();
+    return out;
+  }
+  /// D_c *= f_c for every component.
+  template <class D, class V>
+  void scale_components(Eigen::MatrixBase<D>& a, const Eigen::MatrixBase<V>& f) const {
+    for (Index c = 0; c < count(); ++c) a.middleCols(c * k_, k_) *= f(c);
+  }
+
+  /// Blockwise retraction (see Grassmann::retract). QR and Polar run in place in one output
+  /// matrix; Exp goes through Grassmann::exp per block.
+  template <class Derived>
+  GrassmannProduct retract(const Eigen::MatrixBase<Derived>& d,
+                           Retraction kind = Retraction::QR) const {
+    constexpr const char* func = "subspace::GrassmannProduct::retract";
+    check_tangent(d, func);
+    detail::require_finite(d, func, "D");
+    GrassmannProduct out;
+    out.k_ = k_;
+    out.u_ = u_ + d;
+    if (kind == Retraction::Cayley)
+      throw InvalidParameter(detail::message(func, ": the Cayley retraction is for Stiefel"));
+    Basis a(u_.rows(), k_), q(u_.rows(), k_);
+    for (Index c = 0; c < count(); ++c) {
+      if (kind == Retraction::Exp) {
+        out.u_.middleCols(c * k_, k_) =
+            Point::from_unchecked(block(c)).exp(d.middleCols(c * k_, k_)).basis();
+        continue;
+      }
+      a = out.u_.middleCols(c * k_, k_);
+      if (kind == Retraction::QR)
+        detail::orthonormalize_qr(a, q);
+      else
+        detail::orthonormalize_polar<Basis, Basis>(a, q);
+      out.u_.middleCols(c * k_, k_) = q;
+    }
+    return out;
+  }
+
+  /// Blockwise exponential map.
+  template <class Derived>
+  GrassmannProduct exp(const Eigen::MatrixBase<Derived>& d) const {
+    return retract(d, Retraction::Exp);
+  }
+
+  /// Blockwise logarithm (see Grassmann::log).
+  Tangent log(const GrassmannProduct& y) const {
+    check_same(y, "subspace::GrassmannProduct::log");
+    Tangent d(u_.rows(), u_.cols());
+    for (Index c = 0; c < count(); ++c)
+      d.middleCols(c * k_, k_) =
+          Point::from_unchecked(block(c)).log(Point::from_unchecked(y.block(c)));
+    return d;
+  }
+
+  /// The C component distances; the product distance is their Euclidean norm.
+  Vector distance(const GrassmannProduct& y) const {
+    check_same(y, "subspace::GrassmannProduct::distance");
+    Vector out(count());
+    for (Index c = 0; c < count(); ++c)
+      out(c) = Point::from_unchecked(block(c)).distance(Point::from_unchecked(y.block(c)));
+    return out;
+  }
+
+  /// Projection transport to Y, blockwise.
+  template <class Derived>
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi, const GrassmannProduct& y) const {
+    check_same(y, "subspace::GrassmannProduct::transport");
+    return y.project(xi);
+  }
+
+ private:
+  static void check_layout(const char* func, Index n, Index cols, Index k) {
+    if (k < 1 || k > n || cols == 0 || cols % k != 0)
+      throw DimensionMismatch(detail::message(func, ": need n x (C k) with 1 <= k <= n, got ",
+                                              detail::shape(n, cols), " and k = ", k));
+  }
+  template <class Derived>
+  void check_tangent(const Eigen::MatrixBase<Derived>& g, const char* func) const {
+    if constexpr (detail::input_checks) {
+      if (g.rows() != u_.rows() || g.cols() != u_.cols())
+        throw DimensionMismatch(
+            detail::message(func, ": the point is ", detail::shape(u_.rows(), u_.cols()),
+                            ", the matrix is ", detail::shape(g.rows(), g.cols())));
+    }
+  }
+  void check_same(const GrassmannProduct& y, const char* func) const {
+    if (y.u_.rows() != u_.rows() || y.u_.cols() != u_.cols() || y.k_ != k_)
+      throw DimensionMismatch(detail::message(
+          func, ": products of different shapes: ", detail::shape(u_.rows(), u_.cols()),
+          " (k = ", k_, ") and ", detail::shape(y.u_.rows(), y.u_.cols()), " (k = ", y.k_, ")"));
+  }
+  Basis u_;
+  Index k_ = 0;
+};
+
+using GrassmannProductd = GrassmannProduct<double>;
+using GrassmannProductf = GrassmannProduct<float>;
+
+}  // namespace subspace

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// optim/riemannian_adam.hpp: Riemannian Adam and AMSGrad (Becigneul & Ganea, "Riemannian
+// adaptive optimization methods", ICLR 2019), on Grassmann, Stiefel and product points.
+//
+// One step at x with Euclidean gradient G, t = step number from 1:
+//   g  = x.project(G)
+//   m  = beta1 m + (1 - beta1) g                  first moment, a tangent vector
+//   v_c = beta2 v_c + (1 - beta2) |g_c|^2          second moment: one scalar per component point
+//   vhat_c = max(vhat_c, v_c) (AMSGrad) or v_c
+//   dir_c = (m_c / (1 - beta1^t)) / (sqrt(vhat_c / (1 - beta2^t)) + eps)
+//   x' = x.retract(-lr dir);  m = x.transport(m, x')
+// A scalar second moment per point keeps the update intrinsic (coordinate-wise second moments
+// have no meaning on a manifold).
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <istream>
+#include <ostream>
+
+#include "../config.hpp"
+#include "../detail/checks.hpp"
+#include "../detail/serialize.hpp"
+#include "../grassmann.hpp"
+#include "components.hpp"
+
+namespace subspace {
+
+struct AdamOptions {
+  double learning_rate = 1e-3;
+  double beta1 = 0.9;     ///< in [0, 1)
+  double beta2 = 0.999;   ///< in [0, 1)
+  double epsilon = 1e-8;  ///< > 0
+  bool amsgrad = false;
+  Retraction retraction = Retraction::QR;
+};
+
+template <class Point>
+class RiemannianAdam {
+ public:
+  using Scalar = typename Point::Scalar;
+  using Tangent = typename Point::Tangent;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+  /// Throws InvalidParameter for parameters outside the ranges documented in AdamOptions.
+  explicit RiemannianAdam(const AdamOptions& options = {}) : opt_(options) {
+    constexpr const char* f = "subspace::RiemannianAdam";
+    if (!(opt_.learning_rate > 0) || !std::isfinite(opt_.learning_rate))
+      throw InvalidParameter(
+          detail::message(f, ": learning_rate must be > 0, got ", opt_.learning_rate));
+    if (!(opt_.beta1 >= 0 && opt_.beta1 < 1) || !(opt_.beta2 >= 0 && opt_.beta2 < 1))
+      throw InvalidParameter(
+          detail::message(f, ": betas must be in [0, 1), got ", opt_.beta1, ", ", opt_.beta2));
+    if (!(opt_.epsilon > 0))
+      throw InvalidParameter(detail::message(f, ": epsilon must be > 0, got ", opt_.epsilon));
+  }
+
+  const AdamOptions& options() const { return opt_; }
+  void set_learning_rate(double lr) {
+    if (!(lr > 0) || !std::isfinite(lr))
+      throw InvalidParameter(detail::message("subspace::RiemannianAdam::set_learning_rate: ", lr));
+    opt_.learning_rate = lr;
+  }
+  long long steps() const { return steps_; }
+  /// Forgets the moments and the step count.
+  void reset() { steps_ = 0; }
+
+  /// One step; returns the Riemannian gradient at the old x. Throws DimensionMismatch and
+  /// NonFiniteInput (x unchanged).
+  template <class Derived>
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
+    detail::require_finite(egrad, "subspace::RiemannianAdam::step", "G");
+    Tangent g = x.project(egrad);
+    const Vector g2 = detail::component_sq_norms(x, g);
+    if (steps_ == 0 || m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()) {
+      m_ = Tangent::Zero(g.rows(), g.cols());
+      v_ = Vector::Zero(g2.size());
+      vmax_ = Vector::Zero(g2.size());
+      steps_ = 0;
+    }
+    ++steps_;
+    const Scalar b1 = Scalar(opt_.beta1), b2 = Scalar(opt_.beta2);
+    m_ = b1 * m_ + (1 - b1) * g;
+    v_ = b2 * v_ + (1 - b2) * g2;
+    const Vector& vh = opt_.amsgrad ? (vmax_ = vmax_.cwiseMax(v_)) : v_;
+    const Scalar bc1 = Scalar(1 - std::pow(opt_.beta1, static_cast<double>(steps_)));
+    const Scalar bc2 = Scalar(1 - std::pow(opt_.beta2, static_cast<double>(steps_)));
+    Vector factor(vh.size());
+    for (Index c = 0; c < vh.size(); ++c)
+      factor(c) =
+          Scalar(-opt_.learning_rate) / bc1 / (std::sqrt(vh(c) / bc2) + Scalar(opt_.epsilon));
+    Tangent dir = m_;
+    detail::scale_components(x, dir, factor);
+    Point next = x.retract(dir, opt_.retraction);
+    m_ = x.transport(m_, next);
+    x = std::move(next);
+    return g;
+  }
+
+  /// Writes step count, first moment and second moments (text format of detail/serialize.hpp).
+  void save(std::ostream& os) const {
+    detail::write_header(os, "subspace::RiemannianAdam", 1);
+    os << steps_ << '\n';
+    detail::write_matrix(os, m_);
+    detail::write_matrix(os, v_);
+    detail::write_matrix(os, vmax_);
+  }
+  /// Restores a state written by `save`; throws FormatError (state unchanged).
+  void load(std::istream& is) {
+    constexpr const char* f = "subspace::RiemannianAdam::load";
+    detail::read_header(is, "subspace::RiemannianAdam", 1, f);
+    const long long steps = detail::read_value<long long>(is, f, "step count");
+    Tangent m;
+    Vector v, vmax;
+    detail::read_matrix(is, m, f, "first moment");
+    detail::read_matrix(is, v, f, "second moment");
+    detail::read_matrix(is, vmax, f, "AMSGrad maximum");
+    if (steps < 0 || v.size() != vmax.size())
+      throw FormatError(detail::message(f, ": inconsistent state"));
+    steps_ = steps;
+    m_ = std::move(m);
+    v_ = std::move(v);
+    vmax_ = std::move(vmax);
+  }
+
+ private:
+  AdamOptions opt_;
+  Tangent m_;
+  Vector v_, vmax_;
+  long long steps_ = 0;
+};
+
+}  // namespace subspace

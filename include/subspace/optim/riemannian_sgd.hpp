@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// optim/riemannian_sgd.hpp: Riemannian stochastic gradient descent with momentum, dampening and
+// Nesterov momentum, on Grassmann, Stiefel and product points.
+//
+// One step at x with Euclidean gradient G (Bonnabel 2013; momentum as in PyTorch's SGD and
+// Geoopt's RiemannianSGD, with the buffer moved by vector transport):
+//   g   = x.project(G)                                    Riemannian gradient
+//   m   = g on the first step, else mu * m + (1 - dampening) g
+//   dir = g + mu * m (Nesterov) or m (momentum) or g (mu = 0)
+//   x'  = x.retract(-lr * dir, retraction)
+//   m   = x.transport(m, x')                              the buffer lives at x'
+#pragma once
+
+#include <Eigen/Core>
+#include <istream>
+#include <ostream>
+
+#include "../config.hpp"
+#include "../detail/checks.hpp"
+#include "../detail/serialize.hpp"
+#include "../grassmann.hpp"
+
+namespace subspace {
+
+struct SGDOptions {
+  double learning_rate = 1e-2;
+  double momentum = 0;    ///< mu in [0, 1)
+  double dampening = 0;   ///< in [0, 1]; must be 0 with Nesterov
+  bool nesterov = false;  ///< needs momentum > 0
+  Retraction retraction = Retraction::QR;
+};
+
+/// Riemannian SGD for a point type `Point` (Grassmann, Stiefel, GrassmannProduct, or any type
+/// with project / retract / transport). Holds the momentum buffer; `step` works in the caller's
+/// loop. Cost per step: one projection, one retraction, one transport (about 12 n k^2 per
+/// component with QR).
+template <class Point>
+class RiemannianSGD {
+ public:
+  using Scalar = typename Point::Scalar;
+  using Tangent = typename Point::Tangent;
+
+  /// Throws InvalidParameter for a non-positive or non-finite learning rate, momentum outside
+  /// [0, 1), dampening outside [0, 1], or Nesterov without momentum or with dampening.
+  explicit RiemannianSGD(const SGDOptions& options = {}) : opt_(options) {
+    constexpr const char* f = "subspace::RiemannianSGD";
+    if (!(opt_.learning_rate > 0) || !std::isfinite(opt_.learning_rate))
+      throw InvalidParameter(
+          detail::message(f, ": learning_rate must be > 0, got ", opt_.learning_rate));
+    if (!(opt_.momentum >= 0 && opt_.momentum < 1))
+      throw InvalidParameter(
+          detail::message(f, ": momentum must be in [0, 1), got ", opt_.momentum));
+    if (!(opt_.dampening >= 0 && opt_.dampening <= 1))
+      throw InvalidParameter(
+          detail::message(f, ": dampening must be in [0, 1], got ", opt_.dampening));
+    if (opt_.nesterov && (opt_.momentum == 0 || opt_.dampening != 0))
+      throw InvalidParameter(detail::message(f, ": Nesterov needs momentum > 0 and dampening 0"));
+  }
+
+  const SGDOptions& options() const { return opt_; }
+  /// Changes the learning rate (for schedules); same check as the constructor.
+  void set_learning_rate(double lr) {
+    if (!(lr > 0) || !std::isfinite(lr))
+      throw InvalidParameter(detail::message("subspace::RiemannianSGD::set_learning_rate: ", lr));
+    opt_.learning_rate = lr;
+  }
+  long long steps() const { return steps_; }
+  /// Forgets the momentum buffer and the step count.
+  void reset() {
+    steps_ = 0;
+    has_buf_ = false;
+  }
+
+  /// One step: x <- R_x(-lr * dir). Returns the Riemannian gradient g at the old x. Throws
+  /// DimensionMismatch (G not the shape of x) and NonFiniteInput (G has NaN/Inf; x unchanged).
+  template <class Derived>
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
+    detail::require_finite(egrad, "subspace::RiemannianSGD::step", "G");
+    Tangent g = x.project(egrad);
+    const Scalar mu = Scalar(opt_.momentum);
+    Tangent dir;
+    if (mu > Scalar(0)) {
+      if (!has_buf_ || buf_.rows() != g.rows() || buf_.cols() != g.cols())
+        buf_ = g;
+      else
+        buf_ = mu * buf_ + Scalar(1 - opt_.dampening) * g;
+      dir = opt_.nesterov ? Tangent(g + mu * buf_) : buf_;
+    } else {
+      dir = g;
+    }
+    Point next = x.retract(Scalar(-opt_.learning_rate) * dir, opt_.retraction);
+    if (mu > Scalar(0)) {
+      buf_ = x.transport(buf_, next);
+      has_buf_ = true;
+    }
+    x = std::move(next);
+    ++steps_;
+    return g;
+  }
+
+  /// Writes the state (step count and momentum buffer) in the text format of
+  /// detail/serialize.hpp; options are not saved (they belong to the caller's configuration).
+  void save(std::ostream& os) const {
+    detail::write_header(os, "subspace::RiemannianSGD", 1);
+    os << steps_ << ' ' << (has_buf_ ? 1 : 0) << '\n';
+    detail::write_matrix(os, buf_);
+  }
+  /// Restores a state written by `save`. Throws FormatError on a wrong header, truncation or
+  /// non-finite values; the optimiser is unchanged then.
+  void load(std::istream& is) {
+    constexpr const char* f = "subspace::RiemannianSGD::load";
+    detail::read_header(is, "subspace::RiemannianSGD", 1, f);
+    const long long steps = detail::read_value<long long>(is, f, "step count");
+    const int has_buf = detail::read_value<int>(is, f, "buffer flag");
+    Tangent buf;
+    detail::read_matrix(is, buf, f, "momentum buffer");
+    if (steps < 0 || (has_buf != 0 && has_buf != 1))
+      throw FormatError(detail::message(f, ": inconsistent state"));
+    steps_ = steps;
+    has_buf_ = has_buf == 1;
+    buf_ = std::move(buf);
+  }
+
+ private:
+  SGDOptions opt_;
+  Tangent buf_;
+  bool has_buf_ = false;
+  long long steps_ = 0;
+};
+
+}  // namespace subspace
