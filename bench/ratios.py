@@ -1,32 +1,52 @@
 #!/usr/bin/env python3
-"""Reads Google Benchmark JSON on stdin; prints each <op>_<variant> time as a ratio to the
-baselines of the same op and shape measured in the same run (variants named gemm and naive)."""
+"""Reads Google Benchmark JSON on stdin and prints every time next to its baselines measured in
+the same run:
+  / gemm, / naive  -- variants `gemm` and `naive` of the same op and shape (bench_basics);
+  / euclid         -- `euclidstep` of the same variant and shape (bench_grassmann): a Euclidean
+                      SGD step plus QR re-orthonormalization.
+`allocs` is heap allocations per call where the program counts them."""
 import json
 import re
 import sys
 from collections import defaultdict
 
+TO_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+
 data = json.load(sys.stdin)
-rows = defaultdict(dict)  # (op, shape) -> variant -> time
+rows = defaultdict(dict)  # (op, shape) -> variant -> (time in us, allocs)
 for b in data["benchmarks"]:
     if b.get("error_occurred") or b.get("run_type") == "aggregate":
         continue
-    m = re.match(r"([a-z_]+?)_(ours|gemm|naive|[a-z]+)/(.*)", b["name"])
+    m = re.match(r"([a-z_]+?)_([a-z]+)/(.*)", b["name"])
     if not m:
         continue
     op, variant, shape = m.groups()
     if op.endswith(("_qr", "_svd", "_pivoted")) and variant == "ours":
         op, variant = op.rsplit("_", 1)[0], op.rsplit("_", 1)[1]
-    rows[(op, shape)][variant] = b["real_time"]
+    t = b["real_time"] * TO_US[b.get("time_unit", "ns")]
+    rows[(op, shape)][variant] = (t, b.get("allocs"))
+
 ctx = data.get("context", {})
-print(f"# {ctx.get('host_name', '')}, {ctx.get('num_cpus', '?')} cpus, {ctx.get('date', '')}")
-print(f"{'op':<16}{'shape':<22}{'variant':<10}{'time (us)':>12}{'/ gemm':>9}{'/ naive':>9}")
+print(f"# {ctx.get('host_name', '')}, {ctx.get('num_cpus', '?')} cpus, {ctx.get('date', '')}, "
+      f"library build type {ctx.get('library_build_type', '?')}")
+print(f"{'op':<16}{'shape':<16}{'variant':<8}{'time (us)':>12}"
+      f"{'/ gemm':>9}{'/ naive':>9}{'/ euclid':>9}{'allocs':>8}")
+
+
+def ratio(t, base):
+    return f"{t / base[0]:9.2f}" if base else f"{'':>9}"
+
+
 for (op, shape), variants in rows.items():
-    for v, t in variants.items():
-        if v in ("gemm", "naive"):
+    for v, (t, allocs) in variants.items():
+        if v in ("gemm", "naive") or op == "euclidstep":
             continue
-        g = variants.get("gemm")
-        nv = variants.get("naive")
-        gs = f"{t / g:9.2f}" if g else f"{'':>9}"
-        ns = f"{t / nv:9.2f}" if nv else f"{'':>9}"
-        print(f"{op:<16}{shape:<22}{v:<10}{t:12.1f}{gs}{ns}")
+        euclid = rows.get(("euclidstep", shape), {}).get(v)
+        a = f"{allocs:8.1f}" if allocs is not None else f"{'':>8}"
+        print(f"{op:<16}{shape:<16}{v:<8}{t:12.2f}{ratio(t, variants.get('gemm'))}"
+              f"{ratio(t, variants.get('naive'))}{ratio(t, euclid)}{a}")
+for (op, shape), variants in rows.items():
+    if op == "euclidstep":
+        for v, (t, allocs) in variants.items():
+            a = f"{allocs:8.1f}" if allocs is not None else f"{'':>8}"
+            print(f"{'(euclidstep)':<16}{shape:<16}{v:<8}{t:12.2f}{'':>27}{a}")

@@ -8,7 +8,9 @@
 #include <subspace/testing/invariants.hpp>
 
 #include <Eigen/Eigenvalues>
+#include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "helpers.hpp"
 
@@ -197,6 +199,54 @@ TEST_CASE("SGD on Stiefel (Brockett cost) finds ordered eigenvectors; products c
   for (int c = 0; c < 4; ++c)
     CHECK(subspace::principal_angles(x.block(c), top_eigenspace<double>(as[c], 2)).maxCoeff() <=
           1e-7);
+}
+
+TEST_CASE("minimize: stopping rules, a failing objective, bad rules", "[optim][errors]") {
+  std::mt19937_64 gen(5007);
+  using G = subspace::Grassmannd;
+  const Eigen::MatrixXd a = Eigen::VectorXd::LinSpaced(6, 1, 6).asDiagonal();
+  int fail_at = -1;
+  std::vector<Eigen::MatrixXd> seen;  // the point of every evaluation
+  std::vector<double> values;
+  auto f = [&](const G& x, Eigen::MatrixXd& g) {
+    seen.push_back(x.basis());
+    g.noalias() = -a * x.basis();
+    values.push_back(-0.5 * (x.basis().transpose() * a * x.basis()).trace());
+    if (static_cast<int>(seen.size()) == fail_at) g(0, 0) = std::nan("");
+    return values.back();
+  };
+  G x = G::random(6, 2, gen);
+  subspace::RiemannianSGD<G> sgd(subspace::SGDOptions{0.1});
+  auto rep = subspace::minimize(f, x, sgd, {3, 0.0});
+  CHECK(rep.reason == subspace::StopReason::MaxIterations);
+  CHECK(rep.iterations == 3);
+  CHECK(seen.size() == 4);  // evaluations at the start and after each of 3 steps
+  CHECK(rep.value == values.back());
+
+  fail_at = 8;  // evaluations 5, 6, 7 succeed (iterations 0, 1, 2), the 8th returns NaN
+  rep = subspace::minimize(f, x, sgd, {100, 0.0});
+  CHECK(rep.reason == subspace::StopReason::NonFinite);
+  REQUIRE(seen.size() == 8);
+  CHECK(rep.iterations == 2);
+  CHECK(x.basis() == seen[6]);  // put back to the last point where f was finite
+  CHECK(rep.value == values[6]);
+  CHECK((seen[7] - seen[6]).norm() > 0);  // and that was a different point from the failed one
+
+  rep = subspace::minimize(f, x, sgd, {0, 0.0});
+  CHECK(rep.reason == subspace::StopReason::MaxIterations);
+  CHECK(rep.iterations == 0);
+  rep = subspace::minimize(f, x, sgd, {10, 1e9});
+  CHECK(rep.reason == subspace::StopReason::GradientTolerance);
+  require_throws<subspace::InvalidParameter>(
+      [&] {
+        subspace::minimize(f, x, sgd, {-1, 0.0});
+      },
+      "max_iterations");
+  require_throws<subspace::InvalidParameter>(
+      [&] {
+        subspace::minimize(f, x, sgd, {10, std::nan("")});
+      },
+      "gradient_tolerance");
 }
 
 TEMPLATE_TEST_CASE("orthonormality does not drift over 100 000 optimiser steps", "[optim]", float,

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "../config.hpp"
+#include "../detail/checks.hpp"
 
 namespace subspace {
 
@@ -19,7 +20,7 @@ struct StopRule {
 enum class StopReason {
   GradientTolerance,  ///< the gradient norm reached StopRule::gradient_tolerance
   MaxIterations,      ///< StopRule::max_iterations steps were taken
-  NonFinite  ///< the objective returned a NaN/Inf value or gradient (x is the last finite point)
+  NonFinite           ///< f returned NaN/Inf; x is the last point where f was finite
 };
 
 inline const char* to_string(StopReason r) {
@@ -43,18 +44,27 @@ struct MinimizeReport {
 
 /// Minimizes f over the manifold of x, in place, with `optimizer` (RiemannianSGD or
 /// RiemannianAdam of the point type). f(x, G) returns the value at x and writes the Euclidean
-/// gradient into G (shaped like x's basis). Each iteration costs one evaluation of f and one
-/// optimiser step. Returns why it stopped, the iteration count, and the final value and
-/// gradient norm.
+/// gradient into G (shaped like x's basis). Each iteration costs one evaluation of f, one
+/// projection and one optimiser step, plus one copy of x (kept so that a failed evaluation can
+/// be undone). Stops at the first of: Riemannian gradient norm <= stop.gradient_tolerance,
+/// stop.max_iterations steps, or a NaN/Inf value or gradient; in the last case x is put back to
+/// the last point where f was finite and the report describes that point. Throws
+/// InvalidParameter for a negative max_iterations or a negative / NaN tolerance.
 template <class Point, class Optimizer, class Objective>
 MinimizeReport minimize(const Objective& f, Point& x, Optimizer& optimizer,
                         const StopRule& stop = {}) {
+  if (stop.max_iterations < 0 || !(stop.gradient_tolerance >= 0))
+    throw InvalidParameter(detail::message(
+        "subspace::minimize: StopRule needs max_iterations >= 0 and gradient_tolerance >= 0, got ",
+        stop.max_iterations, " and ", stop.gradient_tolerance));
   typename Point::Tangent g(x.basis().rows(), x.basis().cols());
+  Point last = x;
   MinimizeReport rep;
   for (int it = 0;; ++it) {
     const double value = static_cast<double>(f(static_cast<const Point&>(x), g));
     if (!std::isfinite(value) || !g.allFinite()) {
       rep.reason = StopReason::NonFinite;
+      if (it > 0) x = last;
       return rep;
     }
     rep.value = value;
@@ -68,6 +78,7 @@ MinimizeReport minimize(const Objective& f, Point& x, Optimizer& optimizer,
       rep.reason = StopReason::MaxIterations;
       return rep;
     }
+    last = x;
     optimizer.step(x, g);
   }
 }
