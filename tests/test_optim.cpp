@@ -269,6 +269,41 @@ TEMPLATE_TEST_CASE("orthonormality does not drift over 100 000 optimiser steps",
   CHECK(orthonormality_error<S>(y.basis()) <= S(20) * eps<S>());
 }
 
+TEST_CASE("fixed-size optimiser state: saved before and after steps, shape-checked on load",
+          "[optim][errors]") {
+  using G = subspace::Grassmann<double, 5, 2>;
+  std::mt19937_64 gen(5007);
+  G x = G::random(5, 2, gen);
+  const Eigen::Matrix<double, 5, 2> egrad = Eigen::Matrix<double, 5, 2>::Random();
+  subspace::RiemannianAdam<G> adam(subspace::AdamOptions{0.05});
+  subspace::RiemannianSGD<G> sgd(subspace::SGDOptions{0.05, 0.5});
+  std::stringstream fresh_adam, fresh_sgd;
+  adam.save(fresh_adam);  // before any step: a zero state, which must load back
+  sgd.save(fresh_sgd);
+  subspace::RiemannianAdam<G> adam_b(adam.options());
+  subspace::RiemannianSGD<G> sgd_b(sgd.options());
+  adam_b.load(fresh_adam);
+  sgd_b.load(fresh_sgd);
+  CHECK(adam_b.steps() == 0);
+  CHECK(sgd_b.steps() == 0);
+  G xa = x, xb = x;
+  for (int i = 0; i < 5; ++i) {
+    adam.step(xa, egrad);
+    adam_b.step(xb, egrad);
+  }
+  CHECK((xa.basis() - xb.basis()).cwiseAbs().maxCoeff() == 0.0);
+
+  // A state saved from a product of three points has three second moments: not ours to load.
+  using P = subspace::GrassmannProductd;
+  P xp = P::random(5, 2, 3, gen);
+  subspace::RiemannianAdam<P> adam_p(subspace::AdamOptions{0.05});
+  adam_p.step(xp, Eigen::MatrixXd::Random(5, 6));
+  std::stringstream product_state;
+  adam_p.save(product_state);
+  require_throws<subspace::FormatError>([&] { adam_b.load(product_state); }, "bad shape");
+  CHECK(adam_b.steps() == 5);
+}
+
 TEMPLATE_TEST_CASE("optimiser state saves and restores exactly; corrupt states are errors",
                    "[optim][errors]", float, double) {
   using S = TestType;

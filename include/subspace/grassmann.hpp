@@ -42,31 +42,68 @@ enum class Retraction {
 
 namespace detail {
 
-/// q <- qf(a): Householder QR of a (n x k, full column rank), Q with diag(R) >= 0; no checks.
+/// q <- qf(a) for n x k inputs of one shape, over and over: Householder QR with diag(R) >= 0, no
+/// checks. The QR storage and the reflector workspace are kept, so after construction a call
+/// allocates nothing for k < 48 (Eigen applies the reflectors one at a time below its block
+/// size). `q` may be a block of a larger matrix, and may be `a` itself (the QR copies `a`
+/// before `q` is written).
 template <class Mat>
-void orthonormalize_qr(const Mat& a, Mat& q) {
-  Eigen::HouseholderQR<Mat> qr(a);
-  detail::thin_q_nonnegative_diagonal(qr, a.cols(), q);
-}
+class QrOrthonormalizer {
+ public:
+  using Scalar = typename Mat::Scalar;
+  QrOrthonormalizer(Index n, Index k) : qr_(n, k), work_(k) {}
+  template <class A, class Q>
+  void operator()(const A& a, Q&& q) {
+    qr_.compute(a);
+    q.resize(a.rows(), a.cols());
+    q.setIdentity();
+    qr_.householderQ().applyThisOnTheLeft(q, work_);
+    for (Index j = 0; j < q.cols(); ++j)
+      if (qr_.matrixQR()(j, j) < Scalar(0)) q.col(j) = -q.col(j);
+  }
+
+ private:
+  Eigen::HouseholderQR<Mat> qr_;
+  Eigen::Matrix<Scalar, 1, Mat::ColsAtCompileTime, Eigen::RowMajor, 1, Mat::MaxColsAtCompileTime>
+      work_;
+};
 
 /// y <- a (a^T a)^{-1/2}: the polar factor (Procrustes-nearest orthonormal matrix) of a, by the
 /// k x k eigendecomposition of the Gram matrix. Accurate for a = U + D with U^T D = 0 (Gram
-/// = I + D^T D, condition 1 + |D|_2^2).
+/// = I + D^T D, condition 1 + |D|_2^2). Keeps its k x k workspaces, so repeated calls on one
+/// shape allocate nothing; `y` must not alias `a`.
+template <class Small>
+class PolarOrthonormalizer {
+ public:
+  using Scalar = typename Small::Scalar;
+  explicit PolarOrthonormalizer(Index k) : g_(k, k), t_(k, k), s_(k, k), es_(k) {}
+  template <class A, class Y>
+  void operator()(const A& a, Y&& y) {
+    g_.noalias() = a.transpose() * a;
+    es_.compute(g_);
+    t_ = es_.eigenvectors() * es_.eigenvalues()
+                                  .cwiseMax(std::numeric_limits<Scalar>::min())
+                                  .cwiseSqrt()
+                                  .cwiseInverse()
+                                  .asDiagonal();
+    s_.noalias() = t_ * es_.eigenvectors().transpose();
+    y.resize(a.rows(), a.cols());
+    y.noalias() = a * s_;
+  }
+
+ private:
+  Small g_, t_, s_;
+  Eigen::SelfAdjointEigenSolver<Small> es_;
+};
+
+/// One-shot forms of the two above.
+template <class Mat>
+void orthonormalize_qr(const Mat& a, Mat& q) {
+  QrOrthonormalizer<Mat>(a.rows(), a.cols())(a, q);
+}
 template <class Mat, class Small>
 void orthonormalize_polar(const Mat& a, Mat& y) {
-  using Scalar = typename Mat::Scalar;
-  Small g(a.cols(), a.cols());
-  g.noalias() = a.transpose() * a;
-  Eigen::SelfAdjointEigenSolver<Small> es(g);
-  auto w = es.eigenvectors();
-  Small s = w *
-            es.eigenvalues()
-                .cwiseMax(std::numeric_limits<Scalar>::min())
-                .cwiseSqrt()
-                .cwiseInverse()
-                .asDiagonal() *
-            w.transpose();
-  y.noalias() = a * s;
+  PolarOrthonormalizer<Small>(a.cols())(a, y);
 }
 
 }  // namespace detail

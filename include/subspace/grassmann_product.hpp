@@ -118,19 +118,24 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
     out.u_ = u_ + d;
     if (kind == Retraction::Cayley)
       throw InvalidParameter(detail::message(func, ": the Cayley retraction is for Stiefel"));
-    Basis a(u_.rows(), k_), q(u_.rows(), k_);
-    for (Index c = 0; c < count(); ++c) {
-      if (kind == Retraction::Exp) {
+    const Index n = u_.rows();
+    if (kind == Retraction::Exp) {
+      for (Index c = 0; c < count(); ++c)
         out.u_.middleCols(c * k_, k_) =
             Point::from_unchecked(block(c)).exp(d.middleCols(c * k_, k_)).basis();
-        continue;
+    } else if (kind == Retraction::QR) {
+      detail::QrOrthonormalizer<Basis> qf(n, k_);  // one workspace for all blocks
+      for (Index c = 0; c < count(); ++c) {
+        auto b = out.u_.middleCols(c * k_, k_);
+        qf(b, b);  // in place: the QR copies its input first
       }
-      a = out.u_.middleCols(c * k_, k_);
-      if (kind == Retraction::QR)
-        detail::orthonormalize_qr(a, q);
-      else
-        detail::orthonormalize_polar<Basis, Basis>(a, q);
-      out.u_.middleCols(c * k_, k_) = q;
+    } else {
+      detail::PolarOrthonormalizer<Basis> polar(k_);
+      Basis a(n, k_);
+      for (Index c = 0; c < count(); ++c) {
+        a = out.u_.middleCols(c * k_, k_);
+        polar(a, out.u_.middleCols(c * k_, k_));
+      }
     }
     return out;
   }

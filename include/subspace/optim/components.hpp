@@ -15,17 +15,29 @@ template <class P>
 struct is_product<P, std::void_t<decltype(std::declval<const P&>().component_sq_norms(
                          std::declval<const typename P::Tangent&>()))>> : std::true_type {};
 
+/// One scalar per component: a fixed 1-vector for a single point (so optimisers on fixed-size
+/// points never allocate), a dynamic vector for a product.
+template <class Point>
+using component_vector_t =
+    Eigen::Matrix<typename Point::Scalar, is_product<Point>::value ? Eigen::Dynamic : 1, 1>;
+
 /// |D_c|^2 per component (one value for a single point).
 template <class Point, class D>
-Eigen::Matrix<typename Point::Scalar, Eigen::Dynamic, 1> component_sq_norms(
-    const Point& x, const Eigen::MatrixBase<D>& d) {
+component_vector_t<Point> component_sq_norms(const Point& x, const Eigen::MatrixBase<D>& d) {
   if constexpr (is_product<Point>::value) {
     return x.component_sq_norms(d);
   } else {
-    Eigen::Matrix<typename Point::Scalar, Eigen::Dynamic, 1> v(1);
+    component_vector_t<Point> v;
     v(0) = d.squaredNorm();
     return v;
   }
+}
+
+/// Zeroes a fixed-size matrix (whose default constructor leaves it uninitialized); a dynamic one
+/// is left empty.
+template <class Mat>
+void zero_if_fixed(Mat& m) {
+  if constexpr (Mat::SizeAtCompileTime != Eigen::Dynamic) m.setZero();
 }
 
 /// D_c *= f_c per component.

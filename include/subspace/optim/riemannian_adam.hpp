@@ -40,7 +40,8 @@ class RiemannianAdam {
  public:
   using Scalar = typename Point::Scalar;
   using Tangent = typename Point::Tangent;
-  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  /// One second moment per component point (size 1, fixed, for a single point).
+  using Vector = detail::component_vector_t<Point>;
 
   /// Throws InvalidParameter for parameters outside the ranges documented in AdamOptions.
   explicit RiemannianAdam(const AdamOptions& options = {}) : opt_(options) {
@@ -53,6 +54,9 @@ class RiemannianAdam {
           detail::message(f, ": betas must be in [0, 1), got ", opt_.beta1, ", ", opt_.beta2));
     if (!(opt_.epsilon > 0))
       throw InvalidParameter(detail::message(f, ": epsilon must be > 0, got ", opt_.epsilon));
+    detail::zero_if_fixed(m_);  // so that saving before the first step writes zeros
+    detail::zero_if_fixed(v_);
+    detail::zero_if_fixed(vmax_);
   }
 
   const AdamOptions& options() const { return opt_; }
@@ -69,8 +73,9 @@ class RiemannianAdam {
   /// NonFiniteInput (x unchanged).
   template <class Derived>
   Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
-    detail::require_finite(egrad, "subspace::RiemannianAdam::step", "G");
-    Tangent g = x.project(egrad);
+    const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
+    detail::require_finite(eg, "subspace::RiemannianAdam::step", "G");
+    Tangent g = x.project(eg);
     const Vector g2 = detail::component_sq_norms(x, g);
     if (steps_ == 0 || m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()) {
       m_ = Tangent::Zero(g.rows(), g.cols());

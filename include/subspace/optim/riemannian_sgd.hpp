@@ -19,6 +19,7 @@
 #include "../detail/checks.hpp"
 #include "../detail/serialize.hpp"
 #include "../grassmann.hpp"
+#include "components.hpp"
 
 namespace subspace {
 
@@ -55,6 +56,7 @@ class RiemannianSGD {
           detail::message(f, ": dampening must be in [0, 1], got ", opt_.dampening));
     if (opt_.nesterov && (opt_.momentum == 0 || opt_.dampening != 0))
       throw InvalidParameter(detail::message(f, ": Nesterov needs momentum > 0 and dampening 0"));
+    detail::zero_if_fixed(buf_);  // so that saving before the first step writes zeros
   }
 
   const SGDOptions& options() const { return opt_; }
@@ -75,8 +77,9 @@ class RiemannianSGD {
   /// DimensionMismatch (G not the shape of x) and NonFiniteInput (G has NaN/Inf; x unchanged).
   template <class Derived>
   Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
-    detail::require_finite(egrad, "subspace::RiemannianSGD::step", "G");
-    Tangent g = x.project(egrad);
+    const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
+    detail::require_finite(eg, "subspace::RiemannianSGD::step", "G");
+    Tangent g = x.project(eg);
     const Scalar mu = Scalar(opt_.momentum);
     Tangent dir;
     if (mu > Scalar(0)) {
