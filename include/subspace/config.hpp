@@ -91,6 +91,20 @@ class FormatError : public InvalidArgument {
   using InvalidArgument::InvalidArgument;
 };
 
+/// A k-vector that is not decomposable (not the wedge product of k vectors, so not the Plucker
+/// vector of any subspace) to within the stated tolerance, where a subspace is required.
+class NotDecomposable : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
+/// A requested result whose size does not fit the index type or the address space (C(n, k)
+/// Plucker coordinates for large n and k). Never an overflow or a silent wrap.
+class TooLarge : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
 /// Thrown by SUBSPACE_ASSERT when SUBSPACE_ASSERT_THROWS is defined: an internal invariant
 /// failed, which is a bug in subspace, not in the caller's input.
 class AssertionError : public std::logic_error {

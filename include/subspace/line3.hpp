@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// line3.hpp: lines in 3-D space in Plucker (direction, moment) form: the points of Gr(2, 4)
+// that are not at infinity.
+//
+// A line through the point a with direction d is the pair (d, m), m = a x d, defined up to a
+// common nonzero scale; the Plucker relation d . m = 0 holds for every line and is kept as an
+// invariant (enforced on construction from coordinates). Line3 stores the normalized
+// representative |d| = 1, so m is the moment about the origin and |m| the distance from the
+// origin to the line.
+//
+// Correspondence with the general coordinates of plucker.hpp: a line through the points a, b
+// is the 2-plane of R^4 spanned by the homogeneous points A = (1, a), B = (1, b) (homogeneous
+// coordinate first). The six minors of [A B] in lexicographic order (01, 02, 03, 12, 13, 23)
+// are (d_x, d_y, d_z, m_z, -m_y, m_x) with d = b - a, m = a x b = a x d, and the Gr(2, 4)
+// relation p01 p23 - p02 p13 + p03 p12 = 0 is d . m = 0. `to_plucker` / `from_plucker` use
+// exactly this map.
+//
+// References: Pottmann & Wallner, "Computational Line Geometry" (2001), ch. 2; Shoemake,
+// "Plucker coordinate tutorial" (1998); Selig, "Geometric Fundamentals of Robotics", ch. 5.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/Geometry>
+#include <cmath>
+#include <optional>
+
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "traits.hpp"
+
+namespace subspace {
+
+template <class Scalar_>
+class Line3 {
+ public:
+  using Scalar = Scalar_;
+  using Vector3 = Eigen::Matrix<Scalar, 3, 1>;
+  using Vector6 = Eigen::Matrix<Scalar, 6, 1>;
+
+  /// The line through two distinct points. Throws InvalidParameter when a == b (to within
+  /// eps max(|a|, |b|)), NonFiniteInput.
+  static Line3 through(const Vector3& a, const Vector3& b) {
+    constexpr const char* func = "subspace::Line3::through";
+    detail::require_finite(a, func, "a");
+    detail::require_finite(b, func, "b");
+    const Vector3 d = b - a;
+    if (!(d.norm() > eps() * std::max(a.norm(), b.norm())))
+      throw InvalidParameter(detail::message(func, ": the two points coincide"));
+    return from_point_direction(a, d);
+  }
+
+  /// The line through `a` with direction `d` (any nonzero length). Throws InvalidParameter
+  /// (d = 0), NonFiniteInput.
+  static Line3 from_point_direction(const Vector3& a, const Vector3& d) {
+    constexpr const char* func = "subspace::Line3::from_point_direction";
+    detail::require_finite(a, func, "a");
+    detail::require_finite(d, func, "d");
+    const Scalar len = d.norm();
+    if (!(len > Scalar(0))) throw InvalidParameter(detail::message(func, ": zero direction"));
+    Line3 l;
+    l.d_ = d / len;
+    l.m_ = a.cross(l.d_);
+    return l;
+  }
+
+  /// From a (direction, moment) pair, any common scale. Throws InvalidParameter (d = 0: a line
+  /// at infinity), NotDecomposable when |d . m| > tolerance |d| |m| (default 1e3 eps; the pair
+  /// is then no line), NonFiniteInput. The moment is then made exactly orthogonal to d.
+  static Line3 from_direction_moment(const Vector3& d, const Vector3& m, Scalar tolerance = -1) {
+    constexpr const char* func = "subspace::Line3::from_direction_moment";
+    detail::require_finite(d, func, "d");
+    detail::require_finite(m, func, "m");
+    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps();
+    const Scalar len = d.norm();
+    if (!(len > Scalar(0)))
+      throw InvalidParameter(detail::message(func, ": zero direction (a line at infinity)"));
+    if (std::abs(d.dot(m)) > tolerance * len * m.norm())
+      throw NotDecomposable(detail::message(func, ": d . m = ", d.dot(m),
+                                            " violates the Plucker relation d . m = 0"));
+    Line3 l;
+    l.d_ = d / len;
+    l.m_ = m / len;
+    l.m_ -= l.d_ * l.d_.dot(l.m_);  // exact orthogonality
+    return l;
+  }
+
+  /// From the six lexicographic coordinates (p01, p02, p03, p12, p13, p23) of the 2-plane of
+  /// R^4 (see the file comment); same checks as from_direction_moment.
+  static Line3 from_plucker(const Vector6& p, Scalar tolerance = -1) {
+    return from_direction_moment(Vector3(p(0), p(1), p(2)), Vector3(p(5), -p(4), p(3)), tolerance);
+  }
+
+  /// The six lexicographic coordinates (d_x, d_y, d_z, m_z, -m_y, m_x) of the normalized line:
+  /// equal to plucker([1 1; a b]) / |b - a| for any two points a, b of the line, b - a along d.
+  Vector6 to_plucker() const {
+    Vector6 p;
+    p << d_(0), d_(1), d_(2), m_(2), -m_(1), m_(0);
+    return p;
+  }
+
+  /// Unit direction and moment m = a x d about the origin.
+  const Vector3& direction() const { return d_; }
+  const Vector3& moment() const { return m_; }
+  /// The point of the line nearest the origin: d x m.
+  Vector3 point() const { return d_.cross(m_); }
+  /// The plane-vs-line relation residual d . m (0 to rounding; exposed for invariant checks).
+  Scalar plucker_relation() const { return d_.dot(m_); }
+
+  /// The image under the rigid motion x -> R x + t (R a rotation): d' = R d,
+  /// m' = R m + t x (R d). R is not checked for orthogonality beyond a debug assertion.
+  Line3 transformed(const Eigen::Matrix<Scalar, 3, 3>& rot, const Vector3& t) const {
+    Line3 l;
+    l.d_ = rot * d_;
+    l.m_ = rot * m_ + t.cross(l.d_);
+    return l;
+  }
+
+  /// Reciprocal product d1 . m2 + d2 . m1 (of the normalized lines): zero iff the lines are
+  /// coplanar (meet or are parallel); its absolute value is distance * sin(angle).
+  Scalar reciprocal_product(const Line3& o) const { return d_.dot(o.m_) + o.d_.dot(m_); }
+
+  /// True when the directions are parallel to within `tolerance` (|d1 x d2| <= tolerance,
+  /// default 1e3 eps).
+  bool is_parallel(const Line3& o, Scalar tolerance = -1) const {
+    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps();
+    return d_.cross(o.d_).norm() <= tolerance;
+  }
+
+  /// Shortest distance between the lines: |d1 . m2 + d2 . m1| / |d1 x d2| for skew lines,
+  /// |m1 - (d1 . d2) m2| (the moment difference with the directions aligned) for parallel ones.
+  Scalar distance(const Line3& o) const {
+    if (is_parallel(o)) {
+      const Scalar s = d_.dot(o.d_) >= Scalar(0) ? Scalar(1) : Scalar(-1);
+      return (m_ - s * o.m_).norm();
+    }
+    return std::abs(reciprocal_product(o)) / d_.cross(o.d_).norm();
+  }
+
+  /// The closest points (on this line, on o). For parallel lines every point is closest to
+  /// some point: the answer is (point(), its projection onto o).
+  std::pair<Vector3, Vector3> closest_points(const Line3& o) const {
+    const Vector3 p1 = point(), p2 = o.point();
+    if (is_parallel(o)) return {p1, p2 + o.d_ * o.d_.dot(p1 - p2)};
+    // p1 + s d1 - (p2 + t d2) orthogonal to d1 and d2 (|d1| = |d2| = 1):
+    const Vector3 w = p1 - p2;
+    const Scalar b = d_.dot(o.d_), dd = d_.dot(w), e = o.d_.dot(w);
+    const Scalar den = d_.cross(o.d_).squaredNorm();  // = 1 - b^2 without cancellation
+    const Scalar s = (b * e - dd) / den, t = (e - b * dd) / den;
+    return {p1 + s * d_, p2 + t * o.d_};
+  }
+
+  /// The point where the lines meet, or nothing when they are parallel or skew (distance >
+  /// tolerance, default 1e3 eps (1 + |m1| + |m2|), scaled to the lines' distance from the origin).
+  std::optional<Vector3> intersection(const Line3& o, Scalar tolerance = -1) const {
+    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps() * (1 + m_.norm() + o.m_.norm());
+    if (is_parallel(o)) return std::nullopt;
+    const auto cp = closest_points(o);
+    if ((cp.first - cp.second).norm() > tolerance) return std::nullopt;
+    return Vector3((cp.first + cp.second) / 2);
+  }
+
+  /// Distance from a point x to the line: |x x d - m|.
+  Scalar distance(const Vector3& x) const { return (x.cross(d_) - m_).norm(); }
+
+ private:
+  static Scalar eps() { return Tolerance<Scalar>::epsilon(); }
+  Vector3 d_ = Vector3::UnitX(), m_ = Vector3::Zero();
+};
+
+using Line3f = Line3<float>;
+using Line3d = Line3<double>;
+
+}  // namespace subspace

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: MIT
+// plucker.hpp: Plucker coordinates, the exterior-power embedding Gr(k, n) -> Lambda^k R^n.
+//
+// Convention. The Plucker vector of an n x k matrix U = [u_1 ... u_k] is the coordinate vector
+// of u_1 ^ ... ^ u_k in the basis e_I = e_{i_1} ^ ... ^ e_{i_k} (i_1 < ... < i_k) of
+// Lambda^k R^n: p_I = det U[I, :], the k x k minor with rows I (in increasing order) and all
+// columns. The C(n, k) coordinates are stored in lexicographic order of the k-subsets I of
+// {0, ..., n-1} (0-based), e.g. for n = 4, k = 2: (01, 02, 03, 12, 13, 23). `Combinations`
+// converts between subsets and positions.
+//
+// Facts used and tested: plucker(U R) = det(R) plucker(U); |plucker(U)| = 1 for orthonormal U;
+// <plucker(U), plucker(V)> = det(U^T V) (Cauchy-Binet) = prod cos(theta_i) for orthonormal U, V;
+// a k-vector p != 0 is decomposable (p = plucker(U) for some U) iff its contraction matrix
+// (below) has rank k, and then the column space of that matrix is span(U).
+//
+// References: Hodge & Pedoe, "Methods of Algebraic Geometry" vol. 1 (1947), ch. VII; Harris,
+// "Algebraic Geometry: A First Course", lecture 6 (Plucker relations); Knuth, TAOCP 7.2.1.3
+// (combinatorial number system).
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/SVD>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "traits.hpp"
+
+namespace subspace {
+
+namespace detail {
+
+/// C(n, k) at compile time (0 when k > n); Eigen::Dynamic when either is dynamic.
+constexpr Index binomial_ct(Index n, Index k) {
+  if (n == Eigen::Dynamic || k == Eigen::Dynamic) return Eigen::Dynamic;
+  if (k < 0 || k > n) return 0;
+  Index r = 1;
+  for (Index i = 1; i <= k; ++i) r = r * (n - k + i) / i;  // exact: r = C(n - k + i, i)
+  return r;
+}
+
+/// max_{j <= k} C(n, j): the largest intermediate level of the minor recursion.
+constexpr Index binomial_max_ct(Index n, Index k) {
+  if (n == Eigen::Dynamic || k == Eigen::Dynamic) return Eigen::Dynamic;
+  Index m = 1;
+  for (Index j = 1; j <= k; ++j) m = binomial_ct(n, j) > m ? binomial_ct(n, j) : m;
+  return m;
+}
+
+/// table(a, b) <- C(a, b) for 0 <= a <= n, 0 <= b <= k (0 for b > a), by Pascal's rule with an
+/// overflow check: TooLarge when an entry does not fit Index.
+template <class Table>
+void fill_binomials(Table& table, Index n, Index k, const char* func) {
+  table.setZero();
+  for (Index a = 0; a <= n; ++a) {
+    table(a, 0) = 1;
+    for (Index b = 1; b <= k && b <= a; ++b) {
+      const Index x = table(a - 1, b - 1), y = table(a - 1, b);
+      if (x > std::numeric_limits<Index>::max() - y)
+        throw TooLarge(message(func, ": C(", a, ", ", b, ") overflows the index type (n = ", n,
+                               ", k = ", k, ")"));
+      table(a, b) = x + y;
+    }
+  }
+}
+
+/// Next k-subset of [0, n) in lexicographic order (see Combinations::next).
+template <class Subset>
+bool next_subset(Subset& s, Index n) {
+  const Index k = static_cast<Index>(s.size());
+  Index m = k - 1;
+  while (m >= 0 && s[m] == n - k + m) --m;
+  if (m < 0) return false;
+  ++s[m];
+  for (Index j = m + 1; j < k; ++j) s[j] = s[j - 1] + 1;
+  return true;
+}
+
+}  // namespace detail
+
+/// The k-subsets of {0, ..., n-1} in lexicographic order, with ranking and unranking by the
+/// combinatorial number system: rank(I) = C(n, k) - 1 - sum_m C(n - 1 - i_m, k - m) (0-based
+/// m), the lexicographic mirror of Knuth's colexicographic ranking. Holds the table of
+/// C(a, b) for a <= n, b <= k: O(n k) memory, O(k) per rank, O(n) per unrank.
+class Combinations {
+ public:
+  /// Throws DimensionMismatch unless 0 <= k <= n, TooLarge when C(n, k) (or an entry of the
+  /// table) does not fit Index.
+  Combinations(Index n, Index k) : n_(n), k_(k) {
+    if (n < 0 || k < 0 || k > n)
+      throw DimensionMismatch(
+          detail::message("subspace::Combinations: need 0 <= k <= n, got n = ", n, ", k = ", k));
+    table_.resize(n + 1, k + 1);
+    detail::fill_binomials(table_, n, k, "subspace::Combinations");
+  }
+
+  Index n() const { return n_; }
+  Index k() const { return k_; }
+  /// C(n, k), the number of subsets (and of Plucker coordinates).
+  Index size() const { return binom(n_, k_); }
+  /// C(a, b) for 0 <= a <= n, 0 <= b <= k (0 when b > a).
+  Index binom(Index a, Index b) const { return table_(a, b); }
+
+  /// Position of the subset given by k strictly increasing indices in [0, n). Throws
+  /// InvalidParameter when the subset is not of that form.
+  template <class Subset>
+  Index rank(const Subset& s) const {
+    Index r = size() - 1;
+    if (static_cast<Index>(s.size()) != k_)
+      throw InvalidParameter(
+          detail::message("subspace::Combinations::rank: need ", k_, " indices, got ", s.size()));
+    for (Index m = 0; m < k_; ++m) {
+      const Index i = static_cast<Index>(s[static_cast<std::size_t>(m)]);
+      if (i < 0 || i >= n_ ||
+          (m > 0 && i <= static_cast<Index>(s[static_cast<std::size_t>(m - 1)])))
+        throw InvalidParameter(detail::message(
+            "subspace::Combinations::rank: indices must increase strictly within [0, ", n_, ")"));
+      r -= binom(n_ - 1 - i, k_ - m);
+    }
+    return r;
+  }
+
+  /// The subset at position r in [0, C(n, k)). Throws InvalidParameter outside that range.
+  std::vector<Index> unrank(Index r) const {
+    if (r < 0 || r >= size())
+      throw InvalidParameter(detail::message("subspace::Combinations::unrank: position ", r,
+                                             " outside [0, ", size(), ")"));
+    std::vector<Index> s(static_cast<std::size_t>(k_));
+    Index rest = size() - 1 - r;  // = sum_m C(n - 1 - i_m, k - m), greedy from m = 0
+    Index i = 0;
+    for (Index m = 0; m < k_; ++m) {
+      while (binom(n_ - 1 - i, k_ - m) > rest) ++i;
+      s[static_cast<std::size_t>(m)] = i;
+      rest -= binom(n_ - 1 - i, k_ - m);
+      ++i;
+    }
+    return s;
+  }
+
+  /// Advances the k-subset s (strictly increasing, in [0, n)) to the next one in
+  /// lexicographic order; returns false (s unchanged) at the last. Works on std::vector<Index>
+  /// and on Eigen integer vectors.
+  template <class Subset>
+  static bool next(Subset& s, Index n) {
+    return detail::next_subset(s, n);
+  }
+
+ private:
+  Index n_, k_;
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> table_;
+};
+
+namespace detail {
+
+/// C(n, k), or TooLarge when it overflows Index or C(n, k) scalars overflow the address space.
+template <class Scalar>
+Index checked_plucker_size(Index n, Index k, const char* func) {
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> table(n + 1, k + 1);
+  fill_binomials(table, n, k, func);
+  const Index c = table(n, k);
+  if (c > std::numeric_limits<Index>::max() / Index(sizeof(Scalar)))
+    throw TooLarge(
+        message(func, ": C(", n, ", ", k, ") = ", c, " coordinates do not fit the address space"));
+  return c;
+}
+
+/// p <- u ^ v for contiguous n-vectors, lexicographic pairs: the run of pairs (i, j > i) is
+/// u_i v_j - v_i u_j over j, a unit-stride loop the compiler vectorizes (`__restrict`: p does
+/// not overlap u or v). Measured faster than one Eigen segment expression per run, whose fixed
+/// overhead dominates at the short run lengths of small n.
+/// With `scale`, writes scale (u ^ v) at no extra pass.
+template <class Scalar>
+void wedge2_raw(const Scalar* __restrict u, const Scalar* __restrict v, Index n,
+                Scalar* __restrict p, Scalar scale = Scalar(1)) {
+  for (Index i = 0; i + 1 < n; ++i) {
+    const Scalar ui = scale * u[i], vi = scale * v[i];
+    for (Index j = i + 1; j < n; ++j) *p++ = ui * v[j] - vi * u[j];
+  }
+}
+
+/// p <- u ^ v for any two n-vector expressions (evaluated to contiguous storage if needed).
+template <class U, class V, class P>
+void wedge2(const U& u, const V& v, P& p) {
+  using Scalar = typename P::Scalar;
+  constexpr bool kContiguous = (int(U::Flags) & Eigen::DirectAccessBit) &&
+                               (int(V::Flags) & Eigen::DirectAccessBit) &&
+                               U::InnerStrideAtCompileTime == 1 && V::InnerStrideAtCompileTime == 1;
+  if constexpr (kContiguous) {
+    wedge2_raw(u.data(), v.data(), u.size(), p.data());
+  } else {
+    using Col = Eigen::Matrix<Scalar, U::RowsAtCompileTime, 1, 0, U::MaxRowsAtCompileTime, 1>;
+    const Col uc = u, vc = v;
+    wedge2_raw(uc.data(), vc.data(), uc.size(), p.data());
+  }
+}
+
+}  // namespace detail
+
+/// Plucker coordinates of the n x k matrix U (1 <= k <= n): the C(n, k) k x k minors
+/// det U[I, :] in lexicographic order of the row subsets I (see the file comment). A
+/// rank-deficient U gives the zero vector (its columns' wedge product vanishes); that is not an
+/// error. Cost: k = 2 is the closed form p_ij = u_i v_j - u_j v_i (vectorized, n(n-1) flops);
+/// k = 1 and k = n are a copy and one determinant; otherwise minors are built column by column
+/// by Laplace expansion along the newest column, sharing every (j-1)-minor among the j-minors
+/// that contain it: sum_j j C(n, j) multiply-adds, against C(n, k) (k^3/3 + ...) for separate
+/// LU determinants (measured in bench/bench_plucker.cpp). Fixed-size U returns a fixed-size
+/// vector and does not allocate. Throws DimensionMismatch (k = 0 or k > n), NonFiniteInput,
+/// TooLarge (C(n, k) overflows Index or the address space).
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar,
+              detail::binomial_ct(Derived::RowsAtCompileTime, Derived::ColsAtCompileTime), 1>
+plucker(const Eigen::MatrixBase<Derived>& u) {
+  using Scalar = typename Derived::Scalar;
+  constexpr Index kN = Derived::RowsAtCompileTime, kK = Derived::ColsAtCompileTime;
+  constexpr bool kFixed = kN != Eigen::Dynamic && kK != Eigen::Dynamic;
+  static_assert(!kFixed || (kK >= 1 && kK <= kN), "plucker: need 1 <= k <= n");
+  using Out = Eigen::Matrix<Scalar, detail::binomial_ct(kN, kK), 1>;
+  // Workspaces with compile-time bounds for fixed sizes, so that those never allocate.
+  using Level = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0, detail::binomial_max_ct(kN, kK), 1>;
+  using Table = Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, 0,
+                              kFixed ? kN + 1 : Eigen::Dynamic, kFixed ? kK + 1 : Eigen::Dynamic>;
+  using Ints = Eigen::Matrix<Index, Eigen::Dynamic, 1, 0, kFixed ? kK + 1 : Eigen::Dynamic, 1>;
+  constexpr const char* func = "subspace::plucker";
+  const Index n = u.rows(), k = u.cols();
+  if (k < 1 || k > n)
+    throw DimensionMismatch(detail::message(func, ": need an n x k matrix with 1 <= k <= n, got ",
+                                            detail::shape(n, k)));
+  detail::require_finite(u, func, "U");
+  Table binom(n + 1, k + 1);
+  detail::fill_binomials(binom, n, k, func);  // TooLarge when C(n, k) overflows Index
+  if (binom(n, k) > std::numeric_limits<Index>::max() / Index(sizeof(Scalar)))
+    throw TooLarge(detail::message(func, ": C(", n, ", ", k, ") = ", binom(n, k),
+                                   " coordinates do not fit the address space"));
+  Out p(binom(n, k));
+  if constexpr (!kFixed || kK == 1) {
+    if (k == 1) {
+      p = u.col(0);
+      return p;
+    }
+  }
+  if (k == 2) {
+    detail::wedge2(u.col(0), u.col(1), p);
+    return p;
+  }
+  if constexpr (!kFixed || kK == kN) {
+    if (k == n) {
+      p(0) = u.determinant();
+      return p;
+    }
+  }
+  // Level j holds det U[S, 0..j-1] for every j-subset S in lex order. Expanding along column
+  // j-1: det U[S, :j] = sum_m (-1)^(j-1+m) U(s_m, j-1) det U[S \ s_m, :j-1]. The rank of
+  // S \ s_m at level j-1 is C(n, j-1) - 1 - (prefix_m + suffix_m) with prefix / suffix sums of
+  // binomial terms over the elements before / after s_m, so each j-minor costs O(j).
+  Level prev = u.col(0), cur;
+  Ints s, pre;
+  for (Index j = 2; j <= k; ++j) {
+    const Index prev_count = binom(n, j - 1);
+    cur.resize(binom(n, j));
+    s.resize(j);
+    pre.resize(j + 1);
+    pre(0) = 0;
+    for (Index m = 0; m < j; ++m) s(m) = m;
+    Index r = 0;
+    do {
+      for (Index m = 0; m < j; ++m)  // pre(m) = sum_{i < m} C(n-1-s_i, (j-1) - i)
+        pre(m + 1) = pre(m) + binom(n - 1 - s(m), j - 1 - m);
+      Scalar acc(0);
+      Index suf = 0;  // sum_{i > m} C(n-1-s_i, j - i): the elements after s_m move up a place
+      for (Index m = j - 1; m >= 0; --m) {
+        const Scalar term = u(s(m), j - 1) * prev(prev_count - 1 - (pre(m) + suf));
+        acc += ((j - 1 + m) % 2 == 0) ? term : Scalar(-term);
+        suf += binom(n - 1 - s(m), j - m);
+      }
+      cur(r++) = acc;
+    } while (detail::next_subset(s, n));
+    prev.swap(cur);
+  }
+  p = prev;
+  return p;
+}
+
+/// Hodge star of a k-vector of Lambda^k R^n (C(n, k) lexicographic coordinates): the
+/// (n-k)-vector with (*p)_{I^c} = sign(I, I^c) p_I, sign of the permutation listing I then its
+/// complement. For orthonormal U and a complement W with det [U W] = +1,
+/// plucker(W) = hodge(plucker(U), n, k): the Plucker vector of the orthogonal complement
+/// (Gr(k, n) <-> Gr(n-k, n)). Cost O(n C(n, k)). Throws DimensionMismatch when p does not have
+/// C(n, k) entries or k is outside [0, n].
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> hodge(
+    const Eigen::MatrixBase<Derived>& p, Index n, Index k) {
+  constexpr const char* func = "subspace::hodge";
+  if (n < 1 || k < 0 || k > n)
+    throw DimensionMismatch(detail::message(func, ": need 0 <= k <= n, got n = ", n, ", k = ", k));
+  const Combinations sub(n, k), comp(n, n - k);
+  if (p.size() != sub.size() || p.cols() != 1)
+    throw DimensionMismatch(detail::message(func, ": a ", k, "-vector in R^", n, " has C(", n, ", ",
+                                            k, ") = ", sub.size(), " coordinates, got ",
+                                            detail::shape(p.rows(), p.cols())));
+  Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> out(sub.size());
+  std::vector<Index> s(static_cast<std::size_t>(k)), c;
+  for (Index m = 0; m < k; ++m) s[static_cast<std::size_t>(m)] = m;
+  Index r = 0;
+  do {
+    c.clear();
+    Index inversions = 0, m = 0;
+    for (Index i = 0; i < n; ++i) {
+      if (m < k && s[static_cast<std::size_t>(m)] == i) {
+        inversions += i - m;  // complement elements smaller than s_m come after it
+        ++m;
+      } else {
+        c.push_back(i);
+      }
+    }
+    out(comp.rank(c)) = inversions % 2 == 0 ? p(r) : -p(r);
+    ++r;
+  } while (k > 0 && Combinations::next(s, n));
+  return out;
+}
+
+/// The contraction matrix of a k-vector p (C(n, k) coordinates): the n x C(n, k-1) matrix
+/// M(i, J) = (-1)^m p_{J u {i}} (m = position of i in J u {i}; 0 when i is in J), i.e. the map
+/// alpha -> i_alpha p from (k-1)-forms to vectors. rank M = k iff p != 0 is decomposable, and
+/// then col(M) is the subspace (Hodge & Pedoe VII.2). Cost O(k C(n, k)) plus the output.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contraction_matrix(
+    const Eigen::MatrixBase<Derived>& p, Index n, Index k) {
+  constexpr const char* func = "subspace::contraction_matrix";
+  if (k < 1 || k > n)
+    throw DimensionMismatch(detail::message(func, ": need 1 <= k <= n, got n = ", n, ", k = ", k));
+  const Combinations sub(n, k), low(n, k - 1);
+  if (p.size() != sub.size() || p.cols() != 1)
+    throw DimensionMismatch(detail::message(func, ": a ", k, "-vector in R^", n, " has ",
+                                            sub.size(), " coordinates, got ",
+                                            detail::shape(p.rows(), p.cols())));
+  Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> mat =
+      Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, low.size());
+  std::vector<Index> s(static_cast<std::size_t>(k)), rest(static_cast<std::size_t>(k - 1));
+  for (Index m = 0; m < k; ++m) s[static_cast<std::size_t>(m)] = m;
+  Index r = 0;
+  do {
+    for (Index m = 0; m < k; ++m) {
+      for (Index i = 0, o = 0; i < k; ++i)
+        if (i != m) rest[static_cast<std::size_t>(o++)] = s[static_cast<std::size_t>(i)];
+      mat(s[static_cast<std::size_t>(m)], low.rank(rest)) = m % 2 == 0 ? p(r) : -p(r);
+    }
+    ++r;
+  } while (Combinations::next(s, n));
+  return mat;
+}
+
+/// How far a k-vector p is from decomposable, scale-free, in [0, 1]: with sigma_1 >= sigma_2
+/// >= ... the singular values of contraction_matrix(p), sqrt(sum_{i>k} sigma_i^2 /
+/// sum_i sigma_i^2). Zero (to rounding, ~ sqrt(n) eps) exactly for the Plucker vectors of
+/// k-dimensional subspaces; 1 - ... e.g. e_01 + e_23 in R^4 gives 1/sqrt(2) (rank 4). The zero
+/// vector returns 1 (it is the Plucker vector of no subspace). This is an equivalent test to the
+/// quadratic Plucker relations (a k-vector satisfies them iff it is decomposable) that is
+/// scale-invariant and needs no choice of relations. Cost: an SVD of n x C(n, k-1).
+template <class Derived>
+typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p, Index n,
+                                                      Index k) {
+  using Real = typename Derived::RealScalar;
+  detail::require_finite(p, "subspace::decomposability_residual", "p");
+  const auto mat = contraction_matrix(p, n, k);
+  const Eigen::JacobiSVD<std::decay_t<decltype(mat)>> svd(mat);
+  const auto& sv = svd.singularValues();
+  const Real total = sv.squaredNorm();
+  if (!(total > Real(0))) return Real(1);
+  return std::sqrt(sv.tail(sv.size() - k).squaredNorm() / total);
+}
+
+/// The subspace of a decomposable k-vector p (the inverse of `plucker` up to scale): an
+/// orthonormal n x k basis W of the column space of contraction_matrix(p) (its k dominant
+/// left singular vectors), oriented so that plucker(W) = p / |p| (the sign of the first column
+/// is chosen so that <plucker(W), p> > 0). For a vector within `tolerance` of decomposable
+/// (decomposability_residual <= tolerance), W spans the dominant k-dimensional subspace of the
+/// contraction map: basis-free, continuous in p, exact for decomposable p. Throws
+/// NotDecomposable when the residual exceeds `tolerance` (default sqrt(eps): noise at the level
+/// of single precision on double data passes, a genuinely non-decomposable vector does not),
+/// NonFiniteInput, DimensionMismatch. Cost: an SVD of n x C(n, k-1), plus plucker(W).
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plucker(
+    const Eigen::MatrixBase<Derived>& p, Index n, Index k,
+    typename Derived::RealScalar tolerance = -1) {
+  using Scalar = typename Derived::Scalar;
+  using Real = typename Derived::RealScalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr const char* func = "subspace::from_plucker";
+  detail::require_finite(p, func, "p");
+  if (tolerance < Real(0)) tolerance = std::sqrt(Tolerance<Real>::epsilon());
+  const Mat mat = contraction_matrix(p, n, k);
+  const Eigen::JacobiSVD<Mat> svd(mat, Eigen::ComputeThinU);
+  const auto& sv = svd.singularValues();
+  const Real total = sv.squaredNorm();
+  const Real residual =
+      total > Real(0) ? std::sqrt(sv.tail(sv.size() - k).squaredNorm() / total) : Real(1);
+  if (!(residual <= tolerance))
+    throw NotDecomposable(
+        detail::message(func, ": the ", k, "-vector is not decomposable: residual ", residual,
+                        " > tolerance ", tolerance, total > Real(0) ? "" : " (zero vector)"));
+  Mat w = svd.matrixU().leftCols(k);
+  if (plucker(w).dot(p) < Scalar(0)) w.col(0) = -w.col(0);
+  return w;
+}
+
+/// Normalized Plucker coordinates of the 2-planes span(x_t, x_{t-d}) for all tokens t and
+/// offsets d: the pair features of a causal Grassmann layer. X is r x T (one reduced token state
+/// per column); the result is C(r, 2) x (T |offsets|), column d_index * T + t holding
+/// (x_t ^ x_{t-d}) / |x_t ^ x_{t-d}| (lexicographic pairs, as `plucker`). Degenerate pairs give
+/// a zero column: t - d < 0 (no predecessor), or |x_t ^ x_{t-d}| <= tolerance |x_t| |x_{t-d}|
+/// (parallel or zero vectors, where the plane is undefined or its coordinates are dominated by
+/// rounding; default tolerance 100 eps, i.e. the sine of the angle between the two vectors).
+/// Cost: linear in T, r(r-1) + 8r flops per output column (the coordinates are written once,
+/// already normalized). Throws DimensionMismatch (r < 2), InvalidParameter (an offset < 1),
+/// NonFiniteInput.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_pair_features(
+    const Eigen::MatrixBase<Derived>& x, const std::vector<Index>& offsets,
+    typename Derived::RealScalar tolerance = -1) {
+  using Scalar = typename Derived::Scalar;
+  using Real = typename Derived::RealScalar;
+  constexpr const char* func = "subspace::plucker_pair_features";
+  const Index r = x.rows(), t_len = x.cols();
+  if (r < 2)
+    throw DimensionMismatch(
+        detail::message(func, ": token states need r >= 2 rows, got ", detail::shape(r, t_len)));
+  for (Index d : offsets)
+    if (d < 1) throw InvalidParameter(detail::message(func, ": offsets must be >= 1, got ", d));
+  detail::require_finite(x, func, "X");
+  if (tolerance < Real(0)) tolerance = Real(100) * Tolerance<Real>::epsilon();
+  const Index c = detail::checked_plucker_size<Scalar>(r, 2, func);
+  const Index n_off = static_cast<Index>(offsets.size());
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out(c, t_len * n_off);
+  const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> xe = x;  // contiguous columns
+  const Eigen::Matrix<Real, 1, Eigen::Dynamic> norms = xe.colwise().norm();
+  // |x ^ y| = |x| |y - (y . x / |x|^2) x|: the sine of the angle from an O(r) Gram-Schmidt
+  // residual (as accurate as the norm of the computed coordinates, whose entries carry the same
+  // O(eps |x| |y|) cancellation error), so the coordinates are written once, already scaled.
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> perp(r);
+  for (Index o = 0; o < n_off; ++o) {
+    const Index d = offsets[static_cast<std::size_t>(o)];
+    for (Index t = 0; t < t_len; ++t) {
+      auto col = out.col(o * t_len + t);
+      const Real nx = t - d >= 0 ? norms(t) : Real(0), ny = t - d >= 0 ? norms(t - d) : Real(0);
+      if (!(nx > Real(0) && ny > Real(0))) {  // no predecessor, or a zero state
+        col.setZero();
+        continue;
+      }
+      const auto xc = xe.col(t), yc = xe.col(t - d);
+      perp = yc - (yc.dot(xc) / (nx * nx)) * xc;
+      const Real y_sine = perp.norm();   // |y| sin(angle)
+      if (!(y_sine > tolerance * ny)) {  // parallel to working precision
+        col.setZero();
+        continue;
+      }
+      detail::wedge2_raw(xc.data(), yc.data(), r, col.data(), Scalar(1) / (nx * y_sine));
+    }
+  }
+  return out;
+}
+
+}  // namespace subspace
