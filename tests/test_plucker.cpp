@@ -60,8 +60,10 @@ Mat<S> oriented_complement(const Mat<S>& u) {
 
 TEST_CASE("Combinations: lexicographic order, rank/unrank round trips, binomials, errors",
           "[plucker]") {
-  for (auto [n, k] : std::vector<std::pair<Index, Index>>{
+  for (const auto& nk : std::vector<std::pair<Index, Index>>{
            {1, 1}, {4, 2}, {6, 3}, {9, 4}, {7, 0}, {5, 5}, {12, 1}}) {
+    const Index n = nk.first,
+                k = nk.second;  // not a structured binding: clang 14 cannot capture those
     CAPTURE(n, k);
     const Combinations c(n, k);
     CHECK(static_cast<long double>(c.size()) == binomial_ld(n, k));
@@ -106,8 +108,10 @@ TEMPLATE_TEST_CASE("plucker: coordinates equal independently computed minors", "
                    double) {
   using S = TestType;
   Rng rng(7101);
-  for (auto [n, k] : std::vector<std::pair<Index, Index>>{
+  for (const auto& nk : std::vector<std::pair<Index, Index>>{
            {2, 1}, {4, 2}, {9, 2}, {5, 3}, {6, 3}, {7, 4}, {8, 5}, {5, 5}, {12, 3}, {16, 4}}) {
+    const Index n = nk.first,
+                k = nk.second;  // not a structured binding: clang 14 cannot capture those
     CAPTURE(n, k);
     const Mat<S> u = rng.gaussian<S>(n, k);
     const Vec<S> p = subspace::plucker(u);
@@ -203,7 +207,10 @@ TEMPLATE_TEST_CASE("hodge: Plucker vector of the oriented orthogonal complement"
                    float, double) {
   using S = TestType;
   Rng rng(7104);
-  for (auto [n, k] : std::vector<std::pair<Index, Index>>{{4, 2}, {5, 2}, {6, 3}, {7, 1}, {7, 5}}) {
+  for (const auto& nk :
+       std::vector<std::pair<Index, Index>>{{4, 2}, {5, 2}, {6, 3}, {7, 1}, {7, 5}}) {
+    const Index n = nk.first,
+                k = nk.second;  // not a structured binding: clang 14 cannot capture those
     CAPTURE(n, k);
     const Mat<S> u = subspace::qr_basis(rng.gaussian<S>(n, k));
     const Mat<S> w = oriented_complement(u);
@@ -222,8 +229,10 @@ TEMPLATE_TEST_CASE("hodge: Plucker vector of the oriented orthogonal complement"
 TEMPLATE_TEST_CASE("decomposability and recovery of the subspace", "[plucker]", float, double) {
   using S = TestType;
   Rng rng(7105);
-  for (auto [n, k] : std::vector<std::pair<Index, Index>>{
+  for (const auto& nk : std::vector<std::pair<Index, Index>>{
            {4, 2}, {6, 3}, {8, 2}, {7, 4}, {5, 1}, {5, 5}, {9, 3}}) {
+    const Index n = nk.first,
+                k = nk.second;  // not a structured binding: clang 14 cannot capture those
     CAPTURE(n, k);
     const Mat<S> a = rng.gaussian<S>(n, k);
     const Vec<S> p = subspace::plucker(a);
