@@ -11,6 +11,7 @@
 #include "optim/minimize.hpp"
 #include "optim/riemannian_adam.hpp"
 #include "optim/riemannian_sgd.hpp"
+#include "pca.hpp"
 #include "plucker.hpp"
 #include "projection.hpp"
 #include "stiefel.hpp"

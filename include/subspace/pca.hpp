@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: MIT
+// pca.hpp: principal component analysis, exact, randomized, streaming and mergeable, with the
+// anomaly scores built on it (reconstruction residual / Q statistic, Hotelling's T^2).
+//
+// Data are N x d with one sample per row. The model keeps a *state* from which every fit,
+// partial fit and merge is computed:
+//   n (samples seen), mean mu (d; zero when uncentered), total sum of squares
+//   T = sum_i |x_i - mu|^2 (exact in every mode), and a thin factorization of the centred
+//   scatter, scatter = V diag(s)^2 V^T with V d x r orthonormal and s descending (r <= d).
+// The reported components are the first `rank()` columns of V, chosen by a RankRule on s
+// (RankRule::energy uses T as the total, so it stays exact when the state is truncated).
+//
+// Merging two states (Chan, Golub & LeVeque 1979 for the mean and scatter; the factorized form
+// as in Ross, Lim, Lin & Yang 2008, "Incremental learning for robust visual tracking"):
+//   n = n1 + n2,  mu = (n1 mu1 + n2 mu2) / n,  T = T1 + T2 + (n1 n2 / n) |mu1 - mu2|^2,
+//   scatter = M^T M  with  M = [diag(s1) V1^T; diag(s2) V2^T; sqrt(n1 n2 / n) (mu1 - mu2)^T],
+// so the new (s, V) are the singular values and right vectors of M. This is exact when neither
+// state was truncated; with PcaOptions::max_state_rank = m the state keeps the m leading
+// directions after every update, which drops sum_{i>m} s_i^2 of scatter per update (reported by
+// `discarded_energy()`), the documented approximation of the streaming and merged fits.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <cmath>
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <random>
+
+#include "basis.hpp"
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "detail/serialize.hpp"
+#include "traits.hpp"
+
+namespace subspace {
+
+/// How `PCA::fit` computes the factorization.
+enum class PcaSolver {
+  /// Covariance when N >= 4 d (tall data, where forming X^T X is several times cheaper than a
+  /// QR of X), SVD otherwise. Never Randomized: Auto is always exact to the precision stated
+  /// for the solver it picks.
+  Auto,
+  /// Householder QR of the centred data then an SVD of the d x d (or N x N) factor: backward
+  /// stable, every singular value to ~eps s_1 absolute. Cost ~2 N d^2 + O(d^3).
+  SVD,
+  /// Eigendecomposition of the d x d scatter X_c^T X_c: one GEMM (N d^2 flops, at GEMM speed)
+  /// plus O(d^3). Squares the condition: s_i^2 carries an absolute error ~eps s_1^2, so
+  /// singular values below ~sqrt(eps) s_1 (1e-8 in double, 3e-4 in float) and their directions
+  /// are not resolved; the leading components are.
+  Covariance,
+  /// Halko, Martinsson & Tropp (2011), Alg. 4.4: a Gaussian test matrix with `oversampling`
+  /// extra columns, `power_iterations` subspace iterations re-orthonormalized by QR, then an SVD
+  /// of the small projected matrix. Needs RankRule::fixed(k). Cost ~(2 q + 2) N d (k + p).
+  /// Accuracy: close to exact when the spectrum decays; see the tests for the stated bounds.
+  Randomized
+};
+
+struct PcaOptions {
+  RankRule rank = RankRule::automatic();
+  bool center = true;  ///< subtract the mean (false: uncentered PCA, mean = 0)
+  PcaSolver solver = PcaSolver::Auto;
+  Index oversampling = 10;      ///< Randomized: extra columns p
+  int power_iterations = 2;     ///< Randomized: q
+  std::uint64_t seed = 0x5eed;  ///< Randomized: test-matrix seed (fixed: reproducible)
+  Index max_state_rank = -1;    ///< streaming / merge: keep at most this many directions
+                                ///< (-1: no truncation, exact)
+};
+
+template <class Scalar_>
+class PCA {
+ public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+  /// Throws InvalidParameter for a negative oversampling or power-iteration count, or
+  /// max_state_rank = 0 / < -1.
+  explicit PCA(const PcaOptions& options = {}) : opt_(options) {
+    constexpr const char* f = "subspace::PCA";
+    if (opt_.oversampling < 0 || opt_.power_iterations < 0)
+      throw InvalidParameter(
+          detail::message(f, ": oversampling and power_iterations must be >= 0"));
+    if (opt_.max_state_rank == 0 || opt_.max_state_rank < -1)
+      throw InvalidParameter(
+          detail::message(f, ": max_state_rank must be -1 or >= 1, got ", opt_.max_state_rank));
+  }
+
+  const PcaOptions& options() const { return opt_; }
+
+  /// Fits the model to X (N x d, N >= 1, rows are samples), replacing any previous state, with
+  /// the solver of the options (see PcaSolver). Throws DimensionMismatch (empty X),
+  /// NonFiniteInput, InvalidParameter (Randomized without RankRule::fixed), and RankDeficient
+  /// when RankRule::fixed(k) asks for more components than the data have (as svd_basis).
+  template <class Derived>
+  PCA& fit(const Eigen::MatrixBase<Derived>& x) {
+    constexpr const char* func = "subspace::PCA::fit";
+    check_data(x, func, /*any_width=*/true);
+    const Index n = x.rows(), d = x.cols();
+    Vector mu = opt_.center ? Vector(x.colwise().mean().transpose()) : Vector(Vector::Zero(d));
+    Matrix xc = x.rowwise() - mu.transpose();
+    const Scalar total = xc.squaredNorm();
+    PcaSolver solver = opt_.solver;
+    if (solver == PcaSolver::Auto) solver = n >= 4 * d ? PcaSolver::Covariance : PcaSolver::SVD;
+    Vector s;
+    Matrix v;
+    switch (solver) {
+      case PcaSolver::Covariance:
+        covariance_factor(xc, s, v);
+        break;
+      case PcaSolver::Randomized:
+        randomized_factor(xc, s, v, func);
+        break;
+      default:
+        detail_svd(xc, s, v);
+    }
+    install(n, std::move(mu), total, std::move(s), std::move(v), Scalar(0), func);
+    return *this;
+  }
+
+  /// Adds a block of samples (b x d) to the state: the exact merge of the current state with the
+  /// block's own statistics (file comment), by a thin SVD of an (r + b + 1) x d matrix, so memory
+  /// is O(d (r + b)) whatever the total N. With no truncation the result equals `fit` on all
+  /// rows seen, to working precision. The first call fixes d. RankRule::fixed(k) keeps
+  /// min(k, numerical rank) components while fewer than k directions have been seen (no
+  /// error, unlike `fit`). Throws DimensionMismatch (width differs from earlier blocks),
+  /// NonFiniteInput.
+  template <class Derived>
+  PCA& partial_fit(const Eigen::MatrixBase<Derived>& block) {
+    constexpr const char* func = "subspace::PCA::partial_fit";
+    check_data(block, func, /*any_width=*/n_ == 0);
+    const Index b = block.rows(), d = block.cols();
+    if (n_ == 0) {
+      v_.resize(d, 0);
+      s_.resize(0);
+      mean_ = Vector::Zero(d);
+    }
+    Vector mu_b =
+        opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
+    const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
+    const Vector delta = mean_ - mu_b;
+    Matrix m(s_.size() + b + 1, d);
+    m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
+    m.middleRows(s_.size(), b) = block.rowwise() - mu_b.transpose();
+    const Scalar c = std::sqrt(nn * nb / ntot);
+    m.bottomRows(1) = c * delta.transpose();
+    const Scalar total =
+        total_ss_ + m.middleRows(s_.size(), b).squaredNorm() + c * c * delta.squaredNorm();
+    Vector mu = (nn * mean_ + nb * mu_b) / ntot;
+    Vector s;
+    Matrix v;
+    detail_svd(m, s, v);
+    install(n_ + b, std::move(mu), total, std::move(s), std::move(v), discarded_, func,
+            /*clamp=*/true);
+    return *this;
+  }
+
+  /// Merges the state of `other`, fitted on data disjoint from ours, into this one: the state of
+  /// the union (exact without truncation; file comment). Either may be empty. Options (rank
+  /// rule, truncation) are ours. Throws DimensionMismatch (different d) and InvalidParameter
+  /// (one centred, the other not).
+  PCA& merge(const PCA& other) {
+    constexpr const char* func = "subspace::PCA::merge";
+    if (other.n_ == 0) return *this;
+    if (other.opt_.center != opt_.center)
+      throw InvalidParameter(detail::message(func, ": cannot merge centred and uncentred states"));
+    if (n_ == 0) {
+      const PcaOptions mine = opt_;
+      *this = other;
+      opt_ = mine;
+      install(n_, mean_, total_ss_, Vector(s_), Matrix(v_), discarded_, func, /*clamp=*/true);
+      return *this;
+    }
+    if (other.dim() != dim())
+      throw DimensionMismatch(
+          detail::message(func, ": states of dimension ", dim(), " and ", other.dim()));
+    const Index d = dim();
+    const Scalar n1 = Scalar(n_), n2 = Scalar(other.n_), n = n1 + n2;
+    const Vector delta = mean_ - other.mean_;
+    const Scalar c = std::sqrt(n1 * n2 / n);
+    Matrix m(s_.size() + other.s_.size() + 1, d);
+    m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
+    m.middleRows(s_.size(), other.s_.size()) = other.s_.asDiagonal() * other.v_.transpose();
+    m.bottomRows(1) = c * delta.transpose();
+    const Scalar total = total_ss_ + other.total_ss_ + c * c * delta.squaredNorm();
+    Vector mu = (n1 * mean_ + n2 * other.mean_) / n;
+    Vector s;
+    Matrix v;
+    detail_svd(m, s, v);
+    install(n_ + other.n_, std::move(mu), total, std::move(s), std::move(v),
+            discarded_ + other.discarded_, func, /*clamp=*/true);
+    return *this;
+  }
+
+  // ---- the fitted model --------------------------------------------------------------------
+  Index samples() const { return n_; }
+  Index dim() const { return mean_.size(); }
+  /// Number of components, chosen by the rank rule from the state's singular values.
+  Index rank() const { return rank_; }
+  const Vector& mean() const { return mean_; }
+  /// d x rank(), orthonormal columns, by decreasing variance (sign: largest-|entry| positive).
+  auto components() const { return v_.leftCols(rank_); }
+  /// All singular values held in the state (descending), of the centred data matrix.
+  const Vector& singular_values() const { return s_; }
+  /// s_i^2 / (N - 1) for the rank() components (sample variance along each; N - 1 >= 1).
+  Vector explained_variance() const {
+    return s_.head(rank_).array().square() / Scalar(std::max<Index>(n_ - 1, 1));
+  }
+  /// s_i^2 / T: the fraction of the total variance along each component (exact also for a
+  /// truncated state, since T is tracked exactly).
+  Vector explained_variance_ratio() const {
+    return total_ss_ > Scalar(0) ? Vector(s_.head(rank_).array().square() / total_ss_)
+                                 : Vector(Vector::Zero(rank_));
+  }
+  /// T = sum_i |x_i - mu|^2 over all samples seen.
+  Scalar total_sum_of_squares() const { return total_ss_; }
+  /// Scatter dropped by truncation (max_state_rank) over all updates; 0 for exact states.
+  Scalar discarded_energy() const { return discarded_; }
+  /// Mean squared residual of the training samples, (T - sum_{i<=rank} s_i^2) / N.
+  Scalar training_residual_mean() const {
+    return n_ > 0 ? std::max(Scalar(0), total_ss_ - s_.head(rank_).squaredNorm()) / Scalar(n_)
+                  : Scalar(0);
+  }
+
+  // ---- using it ----------------------------------------------------------------------------
+  /// Z = (X - mu) V_k, N x rank(). Throws DimensionMismatch, NonFiniteInput, InvalidParameter
+  /// (not fitted).
+  template <class Derived>
+  Matrix transform(const Eigen::MatrixBase<Derived>& x) const {
+    check_input(x, "subspace::PCA::transform");
+    return (x.rowwise() - mean_.transpose()) * components();
+  }
+  /// X = Z V_k^T + mu, N x d.
+  template <class Derived>
+  Matrix inverse_transform(const Eigen::MatrixBase<Derived>& z) const {
+    constexpr const char* func = "subspace::PCA::inverse_transform";
+    require_fitted(func);
+    if (z.cols() != rank_)
+      throw DimensionMismatch(detail::message(func, ": need N x ", rank_, " scores, got ",
+                                              detail::shape(z.rows(), z.cols())));
+    detail::require_finite(z, func, "Z");
+    Matrix out = z * components().transpose();
+    out.rowwise() += mean_.transpose();
+    return out;
+  }
+
+  /// Per-sample anomaly scores of X (N x d), computed in blocks of 1024 rows:
+  /// residual = |x_c - V_k V_k^T x_c|^2 (the Q statistic / squared prediction error, from the
+  /// explicit residual, so near-subspace samples keep relative accuracy);
+  /// t2 = sum_j z_j^2 / lambda_j, z = V_k^T x_c, lambda = explained_variance() (Hotelling's
+  /// T^2 in the subspace; components with lambda_j = 0 do not count);
+  /// combined = residual / max(training_residual_mean(), eps T / N) + t2 / rank, two terms that
+  /// each average about 1 on the training data. Cost 4 N d k flops.
+  struct Scores {
+    Vector residual, t2, combined;
+  };
+  template <class Derived>
+  Scores scores(const Eigen::MatrixBase<Derived>& x) const {
+    check_input(x, "subspace::PCA::scores");
+    const Index n = x.rows(), k = rank_;
+    Scores out{Vector(n), Vector(n), Vector(n)};
+    const Vector lambda = explained_variance();
+    Vector inv_lambda(k);
+    for (Index j = 0; j < k; ++j)
+      inv_lambda(j) = lambda(j) > Scalar(0) ? Scalar(1) / lambda(j) : Scalar(0);
+    const Scalar q_scale =
+        std::max(training_residual_mean(),
+                 Tolerance<Scalar>::epsilon() * total_ss_ / Scalar(std::max<Index>(n_, 1)));
+    const auto vk = components();
+    constexpr Index kBlock = 1024;
+    Matrix xc, z;
+    for (Index start = 0; start < n; start += kBlock) {
+      const Index b = std::min(kBlock, n - start);
+      xc = x.middleRows(start, b).rowwise() - mean_.transpose();
+      z.noalias() = xc * vk;
+      xc.noalias() -= z * vk.transpose();
+      out.residual.segment(start, b) = xc.rowwise().squaredNorm();
+      out.t2.segment(start, b) = z.array().square().matrix() * inv_lambda;
+    }
+    const Scalar t2_scale = k > 0 ? Scalar(1) / Scalar(k) : Scalar(0);
+    out.combined = out.residual / (q_scale > Scalar(0) ? q_scale : Scalar(1)) + t2_scale * out.t2;
+    return out;
+  }
+
+  // ---- persistence -------------------------------------------------------------------------
+  /// Writes options that matter for later use (center, rank rule, truncation) and the state in
+  /// the text format of detail/serialize.hpp ("subspace::PCA 1", then tokens); exact round trip.
+  void save(std::ostream& os) const {
+    detail::write_header(os, "subspace::PCA", 1);
+    os << (opt_.center ? 1 : 0) << ' ' << static_cast<int>(opt_.rank.kind()) << ' ';
+    os.precision(17);
+    os << opt_.rank.value() << ' ' << opt_.rank.k() << ' ' << opt_.max_state_rank << '\n';
+    os << n_ << '\n';
+    os.precision(std::numeric_limits<Scalar>::max_digits10);
+    os << total_ss_ << ' ' << discarded_ << '\n';
+    detail::write_matrix(os, mean_);
+    detail::write_matrix(os, s_);
+    detail::write_matrix(os, v_);
+    if (!os) throw FormatError("subspace::PCA::save: the stream failed");
+  }
+  /// Reads a model written by `save`; throws FormatError (model unchanged) on a wrong magic or
+  /// version, truncation, unparsable or non-finite values, or inconsistent shapes.
+  void load(std::istream& is) {
+    constexpr const char* func = "subspace::PCA::load";
+    detail::read_header(is, "subspace::PCA", 1, func);
+    const int center = detail::read_value<int>(is, func, "center flag");
+    const int kind = detail::read_value<int>(is, func, "rank rule");
+    const double value = detail::read_value<double>(is, func, "rank rule value");
+    const long long k = detail::read_value<long long>(is, func, "rank rule k");
+    const long long max_rank = detail::read_value<long long>(is, func, "max_state_rank");
+    const long long n = detail::read_value<long long>(is, func, "sample count");
+    const Scalar total = detail::read_value<Scalar>(is, func, "total sum of squares");
+    const Scalar discarded = detail::read_value<Scalar>(is, func, "discarded energy");
+    Vector mu, s;
+    Matrix v;
+    detail::read_matrix(is, mu, func, "mean");
+    detail::read_matrix(is, s, func, "singular values");
+    detail::read_matrix(is, v, func, "components");
+    if ((center != 0 && center != 1) || kind < 0 || kind > 3 || n < 1 || !(total >= 0) ||
+        !(discarded >= 0) || v.rows() != mu.size() || v.cols() != s.size() ||
+        (max_rank != -1 && max_rank < 1) || k < 0)
+      throw FormatError(detail::message(func, ": inconsistent model"));
+    PcaOptions o = opt_;
+    o.center = center == 1;
+    o.max_state_rank = static_cast<Index>(max_rank);
+    try {
+      switch (static_cast<RankRule::Kind>(kind)) {
+        case RankRule::Kind::Automatic:
+          o.rank = RankRule::automatic();
+          break;
+        case RankRule::Kind::Tolerance:
+          o.rank = RankRule::tolerance(value);
+          break;
+        case RankRule::Kind::Fixed:
+          o.rank = RankRule::fixed(static_cast<Index>(k));
+          break;
+        case RankRule::Kind::Energy:
+          o.rank = RankRule::energy(value);
+          break;
+      }
+    } catch (const InvalidArgument& e) {
+      throw FormatError(detail::message(func, ": bad rank rule: ", e.what()));
+    }
+    PCA tmp(o);
+    try {
+      tmp.install(static_cast<Index>(n), std::move(mu), total, std::move(s), std::move(v),
+                  discarded, func);
+    } catch (const InvalidArgument& e) {
+      throw FormatError(detail::message(func, ": ", e.what()));
+    }
+    *this = std::move(tmp);
+  }
+
+ private:
+  template <class Derived>
+  void check_data(const Eigen::MatrixBase<Derived>& x, const char* func, bool any_width) const {
+    if (x.rows() < 1 || x.cols() < 1)
+      throw DimensionMismatch(detail::message(func,
+                                              ": need at least one sample of dimension >= 1, got ",
+                                              detail::shape(x.rows(), x.cols())));
+    if (!any_width && x.cols() != dim())
+      throw DimensionMismatch(detail::message(func, ": the model has dimension ", dim(),
+                                              ", the block is ",
+                                              detail::shape(x.rows(), x.cols())));
+    detail::require_finite(x, func, "X");
+  }
+  void require_fitted(const char* func) const {
+    if (n_ == 0) throw InvalidParameter(detail::message(func, ": the model is not fitted"));
+  }
+  template <class Derived>
+  void check_input(const Eigen::MatrixBase<Derived>& x, const char* func) const {
+    require_fitted(func);
+    if (x.cols() != dim())
+      throw DimensionMismatch(detail::message(func, ": the model has dimension ", dim(), ", X is ",
+                                              detail::shape(x.rows(), x.cols())));
+    detail::require_finite(x, func, "X");
+  }
+
+  /// Singular values and right singular vectors of a (m x d): QR first when m > d.
+  static void detail_svd(const Matrix& a, Vector& s, Matrix& v) {
+    if (a.rows() > a.cols()) {
+      Eigen::HouseholderQR<Matrix> qr(a);
+      const Matrix r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
+      Eigen::BDCSVD<Matrix> svd(r, Eigen::ComputeThinV);
+      s = svd.singularValues();
+      v = svd.matrixV();
+    } else {
+      Eigen::BDCSVD<Matrix> svd(a, Eigen::ComputeThinV);
+      s = svd.singularValues();
+      v = svd.matrixV();
+    }
+  }
+  static void covariance_factor(const Matrix& xc, Vector& s, Matrix& v) {
+    Matrix c(xc.cols(), xc.cols());
+    c.setZero();
+    c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+    Eigen::SelfAdjointEigenSolver<Matrix> es(c);  // reads the lower triangle
+    const Vector lambda = es.eigenvalues().reverse();
+    v = es.eigenvectors().rowwise().reverse();
+    // Eigenvalues within the rounding of the scatter (d eps lambda_1) carry no information:
+    // report them as 0, so that the rank rules see the rank the data have.
+    const Scalar floor = Scalar(xc.cols()) * Tolerance<Scalar>::epsilon() * lambda(0);
+    s = (lambda.array() > floor).select(lambda.cwiseMax(Scalar(0)).cwiseSqrt(), Scalar(0));
+  }
+  void randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const {
+    if (opt_.rank.kind() != RankRule::Kind::Fixed)
+      throw InvalidParameter(
+          detail::message(func, ": the randomized solver needs RankRule::fixed(k)"));
+    const Index n = xc.rows(), d = xc.cols();
+    const Index l = std::min<Index>({opt_.rank.k() + opt_.oversampling, n, d});
+    std::mt19937_64 gen(opt_.seed);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    Matrix omega(d, l);
+    for (Index j = 0; j < l; ++j)
+      for (Index i = 0; i < d; ++i) omega(i, j) = Scalar(normal(gen));
+    Matrix y = xc * omega, q, z;
+    auto orth = [](const Matrix& a) {
+      Eigen::HouseholderQR<Matrix> qr(a);
+      return Matrix(qr.householderQ() * Matrix::Identity(a.rows(), a.cols()));
+    };
+    q = orth(y);
+    for (int it = 0; it < opt_.power_iterations; ++it) {
+      z = orth(Matrix(xc.transpose() * q));
+      q = orth(Matrix(xc * z));
+    }
+    const Matrix b = q.transpose() * xc;  // l x d
+    detail_svd(b, s, v);
+  }
+
+  /// Installs a new state: fixes signs, truncates to max_state_rank, selects the rank.
+  /// With `clamp` (streaming and merging), RankRule::fixed(k) gives min(k, numerical rank)
+  /// instead of throwing, so early blocks with fewer than k samples are accepted.
+  void install(Index n, Vector mu, Scalar total, Vector s, Matrix v, Scalar discarded,
+               const char* func, bool clamp = false) {
+    Index keep = s.size();
+    if (opt_.max_state_rank > 0 && keep > opt_.max_state_rank) {
+      keep = opt_.max_state_rank;
+      discarded += s.tail(s.size() - keep).squaredNorm();
+    }
+    s.conservativeResize(keep);
+    Matrix vk = v.leftCols(keep);
+    for (Index j = 0; j < keep; ++j) {  // deterministic sign: largest-|entry| positive
+      Index i = 0;
+      vk.col(j).cwiseAbs().maxCoeff(&i);
+      if (vk(i, j) < Scalar(0)) vk.col(j) = -vk.col(j);
+    }
+    Index rank = 0;
+    if (opt_.rank.kind() == RankRule::Kind::Energy) {
+      const Scalar target = Scalar(opt_.rank.value()) * total;
+      Scalar acc = 0;
+      while (rank < keep && acc < target * (Scalar(1) - Tolerance<Scalar>::epsilon() * 10))
+        acc += s(rank) * s(rank), ++rank;
+    } else {
+      const bool soft = clamp && opt_.rank.kind() == RankRule::Kind::Fixed;
+      rank = soft ? std::min(opt_.rank.k(), RankRule::automatic().select(s, std::max<Index>(n, 1),
+                                                                         mu.size(), func))
+                  : opt_.rank.select(s, std::max<Index>(n, 1), mu.size(), func);
+    }
+    n_ = n;
+    mean_ = std::move(mu);
+    total_ss_ = total;
+    s_ = std::move(s);
+    v_ = std::move(vk);
+    discarded_ = discarded;
+    rank_ = rank;
+  }
+
+  PcaOptions opt_;
+  Index n_ = 0, rank_ = 0;
+  Vector mean_, s_;
+  Matrix v_;
+  Scalar total_ss_ = 0, discarded_ = 0;
+};
+
+using PCAf = PCA<float>;
+using PCAd = PCA<double>;
+
+}  // namespace subspace

@@ -1,0 +1,362 @@
+// Tests of pca.hpp: every solver against data of constructed spectrum and against Eigen's SVD of
+// the centred data, randomized PCA against the Halko-Martinsson-Tropp bound, streaming = batch,
+// merge(A, B) = fit(A u B) including a threaded reduction, scores against direct long-double
+// formulas, persistence and error paths.
+#include <subspace/angles.hpp>
+#include <subspace/basis.hpp>
+#include <subspace/pca.hpp>
+
+#include <Eigen/SVD>
+#include <cmath>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace test;
+using subspace::PcaOptions;
+using subspace::PcaSolver;
+using subspace::RankRule;
+
+namespace {
+
+/// N x d data whose centred matrix is exactly U diag(sigma) W^T (U orthonormal and orthogonal
+/// to the ones vector, W orthonormal d x r), plus the mean `mu`; built in long double.
+struct Constructed {
+  MatL x;
+  MatL w;
+  Vec<long double> sigma, mu;
+};
+Constructed constructed(Rng& rng, Index n, Index d, const Vec<long double>& sigma) {
+  const Index r = sigma.size();
+  MatL g(n, r + 1);
+  g.col(0).setOnes();
+  g.rightCols(r) = rng.gaussian<long double>(n, r);
+  Eigen::HouseholderQR<MatL> qr(g);
+  const MatL q = qr.householderQ() * MatL::Identity(n, r + 1);
+  const MatL u = q.rightCols(r);  // orthogonal to the ones column
+  const MatL w = haar_orthogonal(rng, d).leftCols(r);
+  Vec<long double> mu = rng.gaussian<long double>(d, 1);
+  MatL x = u * sigma.asDiagonal() * w.transpose();
+  x.rowwise() += mu.transpose();
+  return {x, w, sigma, mu};
+}
+
+template <class S>
+S largest_angle(const Mat<S>& a, const Mat<S>& b) {
+  return subspace::principal_angles(a, b).maxCoeff();
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("PCA: every exact solver recovers a constructed spectrum", "[pca]", float,
+                   double) {
+  using S = TestType;
+  Rng rng(8101);
+  Vec<long double> sigma(6);
+  sigma << 40, 20, 10, 5, 2.5, 1;
+  for (const auto& shape : std::vector<std::pair<Index, Index>>{{400, 30}, {60, 30}, {20, 50}}) {
+    const Index n = shape.first, d = shape.second;
+    const Constructed c = constructed(rng, n, d, sigma);
+    const Mat<S> x = c.x.template cast<S>();
+    for (PcaSolver solver : {PcaSolver::Auto, PcaSolver::SVD, PcaSolver::Covariance}) {
+      CAPTURE(n, d, static_cast<int>(solver));
+      PcaOptions o;
+      o.solver = solver;
+      o.rank = RankRule::fixed(6);
+      subspace::PCA<S> pca(o);
+      pca.fit(x);
+      REQUIRE(pca.rank() == 6);
+      const bool cov = solver == PcaSolver::Covariance || (solver == PcaSolver::Auto && n >= 4 * d);
+      const S tol = S(200) * eps<S>() * std::sqrt(S(n * d));
+      CHECK((pca.mean().template cast<long double>() - c.mu).cwiseAbs().maxCoeff() <= tol * 50);
+      const Vec<long double> s = pca.singular_values().head(6).template cast<long double>();
+      CHECK(((s - sigma).array().abs() / sigma(0)).maxCoeff() <= tol);
+      CHECK(largest_angle<S>(Mat<S>(pca.components()), c.w.template cast<S>()) <= tol * 10);
+      // The state beyond the rank holds only rounding.
+      if (pca.singular_values().size() > 6)
+        CHECK(pca.singular_values()(6) <= S(sigma(0)) * (cov ? std::sqrt(eps<S>()) * 10 : tol));
+      const Vec<S> ev = pca.explained_variance();
+      CHECK(std::abs(ev(0) - S(sigma(0) * sigma(0) / (n - 1))) <= tol * ev(0) * 10);
+      const long double total = sigma.squaredNorm();
+      CHECK(std::abs(static_cast<long double>(pca.explained_variance_ratio()(2)) -
+                     sigma(2) * sigma(2) / total) <= 10 * tol);
+      CHECK(std::abs(static_cast<long double>(pca.total_sum_of_squares()) - total) <=
+            10 * tol * total);
+    }
+  }
+}
+
+TEST_CASE("PCA: against Eigen's JacobiSVD of the centred data (random data)", "[pca]") {
+  Rng rng(8102);
+  const Mat<double> x = rng.gaussian<double>(150, 12) * rng.gaussian<double>(12, 12);
+  MatL xc = x.cast<long double>();
+  xc.rowwise() -= xc.colwise().mean();
+  Eigen::JacobiSVD<MatL> ref(xc, Eigen::ComputeThinV);
+  for (PcaSolver solver : {PcaSolver::SVD, PcaSolver::Covariance}) {
+    PcaOptions o;
+    o.solver = solver;
+    o.rank = RankRule::fixed(5);
+    subspace::PCAd pca(o);
+    pca.fit(x);
+    const long double s1 = ref.singularValues()(0);
+    CHECK(((pca.singular_values().cast<long double>() - ref.singularValues()).cwiseAbs() / s1)
+              .maxCoeff() <= 1e-12L);
+    CHECK(largest_angle<double>(Mat<double>(pca.components()),
+                                ref.matrixV().leftCols(5).cast<double>()) <= 1e-10);
+  }
+}
+
+TEMPLATE_TEST_CASE("PCA: randomized within the Halko-Martinsson-Tropp bound", "[pca]", float,
+                   double) {
+  using S = TestType;
+  Rng rng(8103);
+  const Index n = 300, d = 120, k = 10, p = 10;
+  for (int decay = 0; decay < 2; ++decay) {
+    Vec<long double> sigma(d - 1);
+    for (Index i = 0; i < sigma.size(); ++i)
+      sigma(i) = decay == 0 ? std::pow(0.7L, static_cast<long double>(i)) : 1.0L / (1 + i);
+    const Constructed c = constructed(rng, n, d, sigma);
+    const Mat<S> x = c.x.template cast<S>();
+    for (int q : {0, 2}) {
+      CAPTURE(decay, q);
+      PcaOptions o;
+      o.solver = PcaSolver::Randomized;
+      o.rank = RankRule::fixed(k);
+      o.oversampling = p;
+      o.power_iterations = q;
+      subspace::PCA<S> pca(o);
+      pca.fit(x);
+      // Spectral norm of the part of X_c outside the k components, against HMT (2011)
+      // Cor. 10.10's expectation bound; a fixed seed makes this deterministic.
+      MatL xc = c.x;
+      xc.rowwise() -= c.mu.transpose();
+      const MatL v = Mat<S>(pca.components()).template cast<long double>();
+      const MatL rest = xc - xc * v * v.transpose();
+      Eigen::JacobiSVD<MatL> svd(rest);
+      const long double err = svd.singularValues()(0);
+      const long double e = 2.718281828459045L, m = 2 * q + 1;
+      long double tail = 0;
+      for (Index j = k; j < sigma.size(); ++j) tail += std::pow(sigma(j), 2 * m);
+      const long double bound =
+          std::pow((1 + std::sqrt(static_cast<long double>(k) / (p - 1))) * std::pow(sigma(k), m) +
+                       e * std::sqrt(static_cast<long double>(k + p)) / p * std::sqrt(tail),
+                   1 / m);
+      CHECK(err <= bound * 1.01L + 100 * eps<S>() * sigma(0));
+      CHECK(err >= sigma(k) * (1 - 1e-3L));  // no method beats the optimal sigma_{k+1}
+    }
+  }
+  PcaOptions bad;
+  bad.solver = PcaSolver::Randomized;  // needs a fixed rank
+  require_throws<subspace::InvalidParameter>(
+      [&] { subspace::PCA<S>(bad).fit(Mat<S>(Mat<S>::Ones(5, 3))); }, "fixed");
+}
+
+TEMPLATE_TEST_CASE("PCA: streaming equals batch; truncation is reported", "[pca]", float, double) {
+  using S = TestType;
+  Rng rng(8104);
+  Vec<long double> sigma(8);
+  sigma << 50, 30, 20, 10, 5, 3, 2, 1;
+  const Constructed c = constructed(rng, 240, 16, sigma);
+  Mat<S> x = c.x.template cast<S>();
+  x += S(0.01) * rng.gaussian<S>(240, 16);  // full rank
+  PcaOptions o;
+  o.rank = RankRule::fixed(5);
+  subspace::PCA<S> batch(o), stream(o);
+  batch.fit(x);
+  Index start = 0;
+  for (Index b : {1, 7, 50, 2, 100, 80}) {
+    stream.partial_fit(x.middleRows(start, b));
+    start += b;
+  }
+  REQUIRE(start == 240);
+  const S tol = S(500) * eps<S>();
+  CHECK(stream.samples() == 240);
+  CHECK((stream.mean() - batch.mean()).cwiseAbs().maxCoeff() <= tol * 10);
+  CHECK(((stream.singular_values() - batch.singular_values()).array().abs() /
+         batch.singular_values()(0))
+            .maxCoeff() <= tol);
+  CHECK(largest_angle<S>(Mat<S>(stream.components()), Mat<S>(batch.components())) <= tol * 10);
+  CHECK(std::abs(stream.total_sum_of_squares() - batch.total_sum_of_squares()) <=
+        tol * batch.total_sum_of_squares());
+  CHECK(stream.discarded_energy() == S(0));
+  // Truncated state: keeps 6 directions, reports what it drops, leading components still close
+  // (the data's spectrum has large gaps relative to the noise).
+  PcaOptions t = o;
+  t.max_state_rank = 6;
+  subspace::PCA<S> trunc(t);
+  for (Index s0 = 0; s0 < 240; s0 += 40) trunc.partial_fit(x.middleRows(s0, 40));
+  CHECK(trunc.singular_values().size() == 6);
+  CHECK(trunc.discarded_energy() > S(0));
+  // Energy is conserved: kept + discarded = T exactly; and by Ky Fan the 6 kept directions
+  // hold at most the batch's best rank-6 energy, so at least the batch tail is discarded.
+  CHECK(std::abs(trunc.singular_values().squaredNorm() + trunc.discarded_energy() -
+                 trunc.total_sum_of_squares()) <= tol * trunc.total_sum_of_squares());
+  CHECK(trunc.discarded_energy() >=
+        batch.singular_values().tail(batch.singular_values().size() - 6).squaredNorm() -
+            tol * trunc.total_sum_of_squares());
+  CHECK(largest_angle<S>(Mat<S>(trunc.components()), Mat<S>(batch.components())) <= S(1e-2));
+  CHECK(std::abs(trunc.total_sum_of_squares() - batch.total_sum_of_squares()) <=
+        tol * batch.total_sum_of_squares());
+  require_throws<subspace::DimensionMismatch>(
+      [&] { stream.partial_fit(Mat<S>(Mat<S>::Ones(3, 15))); }, "dimension 16");
+}
+
+TEST_CASE("PCA: merge of shards fitted on threads equals the fit of the union", "[pca]") {
+  Rng rng(8105);
+  const Mat<double> x = rng.gaussian<double>(1000, 20) * rng.gaussian<double>(20, 20) +
+                        Mat<double>::Constant(1000, 20, 3.0);
+  PcaOptions o;
+  o.rank = RankRule::energy(0.9);
+  const int shards = 4;
+  std::vector<subspace::PCAd> parts(shards, subspace::PCAd(o));
+  std::vector<std::thread> threads;
+  const Index sizes[shards] = {100, 400, 1, 499};
+  Index offsets[shards] = {0, 100, 500, 501};
+  for (int i = 0; i < shards; ++i)
+    threads.emplace_back(
+        [&, i] { parts[static_cast<std::size_t>(i)].fit(x.middleRows(offsets[i], sizes[i])); });
+  for (auto& t : threads) t.join();
+  // A reduction tree: (0 + 1) + (2 + 3).
+  parts[0].merge(parts[1]);
+  parts[2].merge(parts[3]);
+  parts[0].merge(parts[2]);
+  subspace::PCAd all(o);
+  all.fit(x);
+  const subspace::PCAd& merged = parts[0];
+  CHECK(merged.samples() == 1000);
+  CHECK(merged.rank() == all.rank());
+  CHECK((merged.mean() - all.mean()).cwiseAbs().maxCoeff() <= 1e-12);
+  CHECK(((merged.singular_values().head(20) - all.singular_values().head(20)).cwiseAbs() /
+         all.singular_values()(0))
+            .maxCoeff() <= 1e-12);
+  CHECK(largest_angle<double>(Mat<double>(merged.components()), Mat<double>(all.components())) <=
+        1e-9);
+  // Merging with an empty model is the identity, in either direction.
+  subspace::PCAd empty(o);
+  subspace::PCAd copy = all;
+  copy.merge(empty);
+  CHECK((copy.singular_values() - all.singular_values()).cwiseAbs().maxCoeff() == 0.0);
+  empty.merge(all);
+  CHECK((empty.singular_values() - all.singular_values()).cwiseAbs().maxCoeff() == 0.0);
+  subspace::PCAd other(o);
+  other.fit(Mat<double>(Mat<double>::Ones(3, 5)));
+  require_throws<subspace::DimensionMismatch>([&] { copy.merge(other); }, "dimension");
+  PcaOptions unc = o;
+  unc.center = false;
+  subspace::PCAd uncentred(unc);
+  uncentred.fit(x);
+  require_throws<subspace::InvalidParameter>([&] { copy.merge(uncentred); }, "uncentred");
+}
+
+TEMPLATE_TEST_CASE("PCA: scores, transform and inverse transform against direct formulas", "[pca]",
+                   float, double) {
+  using S = TestType;
+  Rng rng(8106);
+  const Mat<S> train = rng.gaussian<S>(200, 10) * rng.gaussian<S>(10, 10);
+  PcaOptions o;
+  o.rank = RankRule::fixed(4);
+  subspace::PCA<S> pca(o);
+  pca.fit(train);
+  const Mat<S> test = rng.gaussian<S>(2100, 10) * S(2);  // more than two scoring blocks
+  const auto sc = pca.scores(test);
+  const MatL v = Mat<S>(pca.components()).template cast<long double>();
+  const Vec<long double> mu = pca.mean().template cast<long double>();
+  const Vec<long double> lambda = pca.explained_variance().template cast<long double>();
+  const long double q_mean = static_cast<long double>(pca.training_residual_mean());
+  for (Index i = 0; i < test.rows(); i += 97) {
+    const Vec<long double> xc = test.row(i).transpose().template cast<long double>() - mu;
+    const Vec<long double> z = v.transpose() * xc;
+    const long double res = (xc - v * z).squaredNorm();
+    long double t2 = 0;
+    for (Index j = 0; j < 4; ++j) t2 += z(j) * z(j) / lambda(j);
+    CAPTURE(i);
+    CHECK(std::abs(sc.residual(i) - res) <= 1e3L * eps<S>() * xc.squaredNorm());
+    CHECK(std::abs(sc.t2(i) - t2) <= 1e3L * eps<S>() * (1 + t2));
+    CHECK(std::abs(sc.combined(i) - (res / q_mean + t2 / 4)) <=
+          1e3L * eps<S>() * (1 + res / q_mean + t2));
+  }
+  // On the training data each term of the combined score averages about 1.
+  const auto tr = pca.scores(train);
+  CHECK(std::abs(tr.residual.mean() / pca.training_residual_mean() - S(1)) <= S(1e-3));
+  CHECK(std::abs(tr.t2.mean() / S(4) - S(199) / S(200)) <= S(1e-3));
+  // transform / inverse_transform: a point of mu + span(V) comes back exactly (to rounding).
+  const Mat<S> z = rng.gaussian<S>(5, 4);
+  const Mat<S> on = pca.inverse_transform(z);
+  CHECK((pca.transform(on) - z).cwiseAbs().maxCoeff() <=
+        S(100) * eps<S>() * (1 + on.cwiseAbs().maxCoeff()));
+  CHECK(pca.scores(on).residual.maxCoeff() <= S(1e3) * eps<S>() * on.squaredNorm());
+  require_throws<subspace::DimensionMismatch>([&] { pca.transform(Mat<S>(Mat<S>::Ones(2, 9))); },
+                                              "dimension 10");
+  require_throws<subspace::DimensionMismatch>(
+      [&] { pca.inverse_transform(Mat<S>(Mat<S>::Ones(2, 3))); }, "N x 4");
+  require_throws<subspace::InvalidParameter>(
+      [] { subspace::PCA<S>().scores(Mat<S>(Mat<S>::Ones(2, 3))); }, "not fitted");
+}
+
+TEST_CASE("PCA: rank rules, uncentred PCA, input errors", "[pca][errors]") {
+  Rng rng(8107);
+  Vec<long double> sigma(5);
+  sigma << 4, 3, 2, 1, 0.5;  // energies 16, 9, 4, 1, 0.25 of 30.25
+  const Constructed c = constructed(rng, 50, 8, sigma);
+  const Mat<double> x = c.x.cast<double>();
+  PcaOptions o;
+  o.rank = RankRule::energy(25.0 / 30.25);  // exactly the first two
+  subspace::PCAd pca(o);
+  CHECK(pca.fit(x).rank() == 2);
+  o.rank = RankRule::energy(25.5 / 30.25);
+  CHECK(subspace::PCAd(o).fit(x).rank() == 3);
+  o.rank = RankRule::automatic();
+  CHECK(subspace::PCAd(o).fit(x).rank() == 5);
+  o.rank = RankRule::fixed(6);
+  require_throws<subspace::RankDeficient>([&] { subspace::PCAd(o).fit(x); }, "");
+  // Uncentred: the singular values are those of X itself.
+  PcaOptions u;
+  u.center = false;
+  u.rank = RankRule::fixed(3);
+  subspace::PCAd unc(u);
+  unc.fit(x);
+  CHECK(unc.mean().cwiseAbs().maxCoeff() == 0.0);
+  Eigen::JacobiSVD<Mat<double>> ref(x);
+  CHECK((unc.singular_values().head(6) - ref.singularValues().head(6)).cwiseAbs().maxCoeff() <=
+        1e-12 * ref.singularValues()(0));
+  Mat<double> bad = x;
+  bad(3, 3) = std::numeric_limits<double>::infinity();
+  require_throws<subspace::NonFiniteInput>([&] { pca.fit(bad); }, "NaN or Inf");
+  require_throws<subspace::DimensionMismatch>([&] { pca.fit(Mat<double>(0, 4)); },
+                                              "at least one sample");
+  PcaOptions neg;
+  neg.max_state_rank = 0;
+  require_throws<subspace::InvalidParameter>([&] { subspace::PCAd{neg}; }, "max_state_rank");
+}
+
+TEMPLATE_TEST_CASE("PCA: save and load round trip exactly; corrupt files are errors",
+                   "[pca][errors]", float, double) {
+  using S = TestType;
+  Rng rng(8108);
+  PcaOptions o;
+  o.rank = RankRule::energy(0.8);
+  o.max_state_rank = 7;
+  subspace::PCA<S> pca(o);
+  pca.fit(rng.gaussian<S>(60, 9) * rng.gaussian<S>(9, 9));
+  std::stringstream ss;
+  pca.save(ss);
+  const std::string text = ss.str();
+  subspace::PCA<S> back;
+  back.load(ss);
+  CHECK(back.rank() == pca.rank());
+  CHECK(back.options().max_state_rank == 7);
+  CHECK(back.options().rank.kind() == RankRule::Kind::Energy);
+  const Mat<S> probe = rng.gaussian<S>(4, 9);
+  CHECK((back.scores(probe).combined - pca.scores(probe).combined).cwiseAbs().maxCoeff() == S(0));
+  std::stringstream truncated(text.substr(0, text.size() / 2));
+  require_throws<subspace::FormatError>([&] { back.load(truncated); }, "");
+  std::stringstream magic("subspace::PCAX 1\n");
+  require_throws<subspace::FormatError>([&] { back.load(magic); }, "expected");
+  std::string wrong_shape = text;
+  wrong_shape.replace(wrong_shape.find("\n9 1\n"), 5, "\n8 1\n");  // the mean loses a row
+  std::stringstream ws(wrong_shape);
+  require_throws<subspace::FormatError>([&] { back.load(ws); }, "");
+  CHECK(back.rank() == pca.rank());  // unchanged by the failed loads
+}
