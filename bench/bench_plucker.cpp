@@ -1,9 +1,10 @@
 // Benchmarks of plucker.hpp, each next to its naive baseline measured in the same run:
 //   plucker_{ours,fixed,naive}/<n>/<k>: all C(n, k) Plucker coordinates of an n x k matrix;
-//     naive = one k x k determinant (Eigen's partial-pivoting LU, or its closed forms for
-//     fixed k <= 4) per lexicographic row subset, the way it is usually written;
+//     naive = one fixed-size k x k determinant per lexicographic row subset (Eigen's closed
+//     forms for k <= 4: no pivoting, no allocation), the strongest naive baseline;
 //   pairfeatures_{ours,naive}/<r>/<T>/<offsets>: normalized pair features of T tokens in R^r;
-//     naive = a scalar loop over (t, offset, i < j) with the norm from the Lagrange identity.
+//     naive = a scalar loop over (t, offset, i < j) with the norm from the Lagrange identity
+//     (less accurate than ours near parallel pairs, and faster per flop: a demanding baseline).
 //   ./build/dev/bench/bench_plucker --benchmark_format=json | python3 bench/ratios.py
 #include <benchmark/benchmark.h>
 
@@ -19,16 +20,19 @@ using Mat = Eigen::MatrixXd;
 using Vec = Eigen::VectorXd;
 using subspace::Index;
 
+/// One determinant per lexicographic row subset, on a fixed-size K x K matrix: Eigen's closed
+/// forms for K <= 4 (no pivoting, no allocation), the strongest form of the naive method.
+template <int K>
 Vec naive_plucker(const Mat& u) {
-  const Index n = u.rows(), k = u.cols();
-  const subspace::Combinations c(n, k);
+  const Index n = u.rows();
+  const subspace::Combinations c(n, K);
   Vec p(c.size());
-  std::vector<Index> s(static_cast<std::size_t>(k));
-  for (Index m = 0; m < k; ++m) s[static_cast<std::size_t>(m)] = m;
-  Mat sub(k, k);
+  std::vector<Index> s(static_cast<std::size_t>(K));
+  for (Index m = 0; m < K; ++m) s[static_cast<std::size_t>(m)] = m;
+  Eigen::Matrix<double, K, K> sub;
   Index r = 0;
   do {
-    for (Index m = 0; m < k; ++m) sub.row(m) = u.row(s[static_cast<std::size_t>(m)]);
+    for (Index m = 0; m < K; ++m) sub.row(m) = u.row(s[static_cast<std::size_t>(m)]);
     p(r++) = sub.determinant();
   } while (subspace::Combinations::next(s, n));
   return p;
@@ -45,7 +49,7 @@ void register_plucker() {
   benchmark::RegisterBenchmark(("plucker_naive" + shape).c_str(), [](benchmark::State& st) {
     std::srand(1);
     const Mat u = Mat::Random(N, K);
-    for (auto _ : st) benchmark::DoNotOptimize(naive_plucker(u).data());
+    for (auto _ : st) benchmark::DoNotOptimize(naive_plucker<K>(u).data());
   });
   if constexpr (N <= 16) {
     benchmark::RegisterBenchmark(("plucker_fixed" + shape).c_str(), [](benchmark::State& st) {

@@ -136,7 +136,7 @@ TEST_CASE("plucker: hand-computed coordinates, ordering and sign", "[plucker]") 
   u3 << 1, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3, 5;
   Vec<double> expect3(4);
   expect3 << 1, 5, -3, 2;  // minors with rows 012, 013, 023, 123, expanded by hand
-  CHECK((subspace::plucker(u3) - expect3).cwiseAbs().maxCoeff() <= 1e-15);
+  CHECK((subspace::plucker(u3) - expect3).cwiseAbs().maxCoeff() <= 1e-14);  // QR path (k > n/2)
   // Hodge star: the normal (2, 3, 5, -1) of span(u3), with the sign rule (-1)^sum(i_m - m).
   Vec<double> star(4);
   star << -2, -3, -5, 1;
@@ -144,7 +144,7 @@ TEST_CASE("plucker: hand-computed coordinates, ordering and sign", "[plucker]") 
   // Swapping two columns flips the sign; a repeated column gives zero.
   Mat<double> swapped = u3;
   swapped.col(0).swap(swapped.col(2));
-  CHECK((subspace::plucker(swapped) + expect3).cwiseAbs().maxCoeff() <= 1e-15);
+  CHECK((subspace::plucker(swapped) + expect3).cwiseAbs().maxCoeff() <= 1e-14);
   Mat<double> repeated = u3;
   repeated.col(1) = repeated.col(0);
   CHECK(subspace::plucker(repeated).cwiseAbs().maxCoeff() <= 1e-15);
@@ -417,4 +417,112 @@ TEMPLATE_TEST_CASE("Line3: rigid motions and the six-coordinate form", "[plucker
       [] { L::from_direction_moment(V3::Zero(), V3(0, 0, 1)); }, "infinity");
   require_throws<subspace::InvalidParameter>([] { L::through(V3(1, 2, 3), V3(1, 2, 3)); },
                                              "coincide");
+}
+
+TEMPLATE_TEST_CASE("plucker: k > n/2 through the complement, against minors and identities",
+                   "[plucker]", float, double) {
+  using S = TestType;
+  Rng rng(7108);
+  for (const auto& nk : std::vector<std::pair<Index, Index>>{{5, 3}, {7, 5}, {9, 8}, {10, 6}}) {
+    const Index n = nk.first, k = nk.second;
+    CAPTURE(n, k);
+    const Mat<S> u = rng.gaussian<S>(n, k);
+    const Vec<long double> ref = reference_plucker(u.template cast<long double>());
+    const Vec<S> p = subspace::plucker(u);
+    const long double scale = std::pow(static_cast<long double>(u.cwiseAbs().maxCoeff()), k);
+    CHECK((p.template cast<long double>() - ref).cwiseAbs().maxCoeff() <=
+          200 * k * k * eps<S>() * scale);
+  }
+  // Large n with k near n: few coordinates, no overflow of intermediate binomials, fast.
+  const Mat<double> u = subspace::qr_basis(rng.gaussian<double>(70, 68));
+  const Vec<double> p = subspace::plucker(u);
+  CHECK(p.size() == 2415);  // C(70, 68)
+  CHECK(std::abs(p.norm() - 1) <= 1e-12);
+  const Mat<double> v = subspace::qr_basis(rng.gaussian<double>(70, 68));
+  const double det_uv = (u.transpose() * v).determinant();
+  CHECK(std::abs(p.dot(subspace::plucker(v)) - det_uv) <= 1e-12);  // Cauchy-Binet
+  CHECK(subspace::Combinations(200, 199).size() == 200);
+  CHECK(subspace::hodge(Vec<double>(Vec<double>::Ones(200)), 200, 1).size() == 200);
+  // A rank-deficient U gives zero coordinates on this path too.
+  Mat<double> w = rng.gaussian<double>(7, 5);
+  w.col(4) = w.col(0) - w.col(2);
+  CHECK(subspace::plucker(w).cwiseAbs().maxCoeff() <= 1e-13);
+  // An expression argument is evaluated once and gives the same coordinates.
+  const Mat<double> a = rng.gaussian<double>(8, 3), b = rng.gaussian<double>(3, 3);
+  CHECK((subspace::plucker(a * b) - subspace::plucker(Mat<double>(a * b))).cwiseAbs().maxCoeff() ==
+        0.0);
+}
+
+TEMPLATE_TEST_CASE("Plucker functions at extreme scales and with bad tolerances",
+                   "[plucker][errors]", float, double) {
+  using S = TestType;
+  Rng rng(7109);
+  const S tiny = std::is_same<S, float>::value ? S(1e-20) : S(1e-155);
+  const S huge = std::is_same<S, float>::value ? S(1e20) : S(1e150);
+  const Mat<S> x = rng.gaussian<S>(6, 9);
+  const Mat<S> f = subspace::plucker_pair_features(x, {1, 2});
+  for (S scale : {tiny, huge}) {
+    CAPTURE(scale);
+    const Mat<S> g = subspace::plucker_pair_features(Mat<S>(scale * x), {1, 2});
+    CHECK(g.allFinite());
+    CHECK((g - f).cwiseAbs().maxCoeff() <= 50 * eps<S>());
+  }
+  // Features have unit norm to a few eps even for nearly parallel pairs.
+  Mat<S> near(5, 2);
+  near.col(0) = rng.gaussian<S>(5, 1);
+  near.col(1) = near.col(0) + S(1e3) * eps<S>() * rng.gaussian<S>(5, 1);
+  const Mat<S> h = subspace::plucker_pair_features(near, {1});
+  CHECK(std::abs(h.col(1).norm() - S(1)) <= 10 * eps<S>());
+  // The decomposability residual and from_plucker do not depend on the scale of p.
+  const Vec<S> p = subspace::plucker(rng.gaussian<S>(6, 3));
+  for (S scale : {tiny, huge}) {
+    const Vec<S> q = scale * p;
+    CHECK(subspace::decomposability_residual(q, 6, 3) <= 100 * eps<S>());
+    const Mat<S> w = subspace::from_plucker(q, 6, 3);
+    CHECK((subspace::plucker(w) - p / p.norm()).cwiseAbs().maxCoeff() <= 100 * eps<S>());
+  }
+  const S nan = std::numeric_limits<S>::quiet_NaN();
+  require_throws<subspace::InvalidParameter>([&] { subspace::from_plucker(p, 6, 3, nan); }, "NaN");
+  require_throws<subspace::InvalidParameter>([&] { subspace::plucker_pair_features(x, {1}, nan); },
+                                             "NaN");
+  Vec<S> bad = p;
+  bad(3) = nan;
+  require_throws<subspace::NonFiniteInput>([&] { subspace::hodge(bad, 6, 3); }, "NaN");
+  require_throws<subspace::NonFiniteInput>([&] { subspace::contraction_matrix(bad, 6, 3); }, "NaN");
+}
+
+TEMPLATE_TEST_CASE("Line3: small angles, far intersections, extreme scales, bad motions",
+                   "[plucker][line3][errors]", float, double) {
+  using S = TestType;
+  using L = subspace::Line3<S>;
+  using V3 = typename L::Vector3;
+  // Two lines through (100, 60, -50) at an angle of 1e-3 (float) / 1e-6 (double): they meet.
+  const S angle = std::is_same<S, float>::value ? S(1e-3) : S(1e-6);
+  const V3 meet(100, 60, -50);
+  const L a = L::from_point_direction(meet + V3(3, 0, 0), V3(1, 0, 0));
+  const V3 dir(std::cos(angle), std::sin(angle), 0);
+  const L b = L::from_point_direction(meet - S(7) * dir, dir);
+  const auto at = a.intersection(b);
+  REQUIRE(at.has_value());
+  CHECK((*at - meet).norm() <= S(1e3) * std::numeric_limits<S>::epsilon() * meet.norm() / angle);
+  // The same pair moved apart along the common normal (z) by well over the conditioning
+  // eps |m| / sin(angle) is skew.
+  const S apart = S(2000) * std::numeric_limits<S>::epsilon() * meet.norm() / angle;
+  const L c = L::from_point_direction(meet - S(7) * dir + V3(0, 0, apart), dir);
+  CHECK(!a.intersection(c).has_value());
+  CHECK(std::abs(a.distance(c) - apart) <= S(0.1) * apart);
+  // Huge and tiny directions are fine; the stored direction is a unit vector.
+  const S huge = std::is_same<S, float>::value ? S(1e30) : S(1e200);
+  const L big = L::from_point_direction(V3(0, 0, 0), V3(huge, huge, 0));
+  CHECK(std::abs(big.direction().norm() - S(1)) <= 10 * std::numeric_limits<S>::epsilon());
+  const L small = L::from_point_direction(V3(0, 0, 1), V3(1 / huge, 1 / huge, 0));
+  CHECK(std::abs(small.direction().norm() - S(1)) <= 10 * std::numeric_limits<S>::epsilon());
+  Eigen::Matrix<S, 3, 3> twice = Eigen::Matrix<S, 3, 3>::Identity() * S(2);
+  require_throws<subspace::InvalidParameter>([&] { a.transformed(twice, V3::Zero()); }, "rotation");
+  Eigen::Matrix<S, 3, 3> mirror = Eigen::Matrix<S, 3, 3>::Identity();
+  mirror(2, 2) = -1;
+  require_throws<subspace::InvalidParameter>([&] { a.transformed(mirror, V3::Zero()); },
+                                             "rotation");
+  require_throws<subspace::InvalidParameter>(
+      [&] { (void)a.is_parallel(b, std::numeric_limits<S>::quiet_NaN()); }, "NaN");
 }

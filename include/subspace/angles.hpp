@@ -58,6 +58,7 @@ void principal_angles_impl(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBa
   m.noalias() = u.transpose() * v;
   Eigen::JacobiSVD<Mat> svd(
       m, want_vectors ? (Eigen::ComputeThinU | Eigen::ComputeThinV) : Eigen::ComputeThinV);
+  detail::require_svd_ok(svd, "subspace::principal_angles");
   const Vec sigma = svd.singularValues().cwiseMin(Scalar(1));
   Index p = 0;
   while (p < l && sigma(p) * sigma(p) >= Scalar(0.5)) ++p;
@@ -83,6 +84,7 @@ void principal_angles_impl(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBa
     Eigen::HouseholderQR<Mat> qr(b);
     const Mat r = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
     Eigen::JacobiSVD<Mat> sv(r, want_vectors ? Eigen::ComputeFullV : 0);
+    detail::require_svd_ok(sv, "subspace::principal_angles");
     const Vec s = sv.singularValues();  // descending sines
     for (Index i = 0; i < p; ++i) out.angles(i) = asin(std::min(Scalar(1), s(p - 1 - i)));
     if (want_vectors) {

@@ -214,6 +214,7 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
     return out;
   }
   Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeThinU);
+  detail::require_svd_ok(svd, "subspace::svd_basis");
   out.singular_values = svd.singularValues();
   out.rank = rule.select(out.singular_values, a.rows(), a.cols(), func);
   out.basis = svd.matrixU().leftCols(out.rank);
@@ -268,6 +269,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_spa
   if (a.rows() == 0) return Mat::Identity(n, n);
   if (n == 0) return Mat(0, 0);
   Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeFullV);
+  detail::require_svd_ok(svd, "subspace::null_space");
   const Index r = rule.select(svd.singularValues(), a.rows(), a.cols(), func);
   return svd.matrixV().rightCols(n - r);
 }

@@ -312,6 +312,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     Small m(dim(), dim());
     m.noalias() = u_.transpose() * y.u_;
     Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    detail::require_svd_ok(svd, "subspace::Grassmann");
     const Angles s = svd.singularValues();
     if (!(s(dim() - 1) > Scalar(dim()) * Tolerance<Scalar>::epsilon()))
       throw OutsideDomain(detail::message(
@@ -443,6 +444,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     qd.applyOnTheLeft(qr.householderQ());
     Small r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
     Eigen::JacobiSVD<Small> svd(r, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    detail::require_svd_ok(svd, "subspace::Grassmann");
     q.resize(n, k);
     q.noalias() = qd * svd.matrixU();
     s = svd.singularValues();
@@ -455,6 +457,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     Small m(dim(), dim());
     m.noalias() = u_.transpose() * y.u_;
     Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    detail::require_svd_ok(svd, "subspace::Grassmann");
     a = svd.matrixU();
     p.resize(ambient_dim(), dim());
     p.noalias() = y.u_ * svd.matrixV();

@@ -21,6 +21,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/Geometry>
+#include <Eigen/LU>
 #include <cmath>
 #include <optional>
 
@@ -55,7 +56,7 @@ class Line3 {
     constexpr const char* func = "subspace::Line3::from_point_direction";
     detail::require_finite(a, func, "a");
     detail::require_finite(d, func, "d");
-    const Scalar len = d.norm();
+    const Scalar len = d.stableNorm();  // no overflow or underflow at extreme scales
     if (!(len > Scalar(0))) throw InvalidParameter(detail::message(func, ": zero direction"));
     Line3 l;
     l.d_ = d / len;
@@ -64,17 +65,18 @@ class Line3 {
   }
 
   /// From a (direction, moment) pair, any common scale. Throws InvalidParameter (d = 0: a line
-  /// at infinity), NotDecomposable when |d . m| > tolerance |d| |m| (default 1e3 eps; the pair
-  /// is then no line), NonFiniteInput. The moment is then made exactly orthogonal to d.
+  /// at infinity; NaN tolerance), NotDecomposable when |d . m| > tolerance |d| |m| (negative
+  /// tolerance: the default 1e3 eps; the pair is then no line), NonFiniteInput. The moment is
+  /// then made exactly orthogonal to d.
   static Line3 from_direction_moment(const Vector3& d, const Vector3& m, Scalar tolerance = -1) {
     constexpr const char* func = "subspace::Line3::from_direction_moment";
     detail::require_finite(d, func, "d");
     detail::require_finite(m, func, "m");
-    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps();
-    const Scalar len = d.norm();
+    tolerance = detail::resolve_tolerance(tolerance, Scalar(1000) * eps(), func);
+    const Scalar len = d.stableNorm(), mlen = m.stableNorm();
     if (!(len > Scalar(0)))
       throw InvalidParameter(detail::message(func, ": zero direction (a line at infinity)"));
-    if (std::abs(d.dot(m)) > tolerance * len * m.norm())
+    if (std::abs((d / len).dot(mlen > Scalar(0) ? Vector3(m / mlen) : m)) > tolerance)
       throw NotDecomposable(detail::message(func, ": d . m = ", d.dot(m),
                                             " violates the Plucker relation d . m = 0"));
     Line3 l;
@@ -106,9 +108,17 @@ class Line3 {
   /// The plane-vs-line relation residual d . m (0 to rounding; exposed for invariant checks).
   Scalar plucker_relation() const { return d_.dot(m_); }
 
-  /// The image under the rigid motion x -> R x + t (R a rotation): d' = R d,
-  /// m' = R m + t x (R d). R is not checked for orthogonality beyond a debug assertion.
+  /// The image under the rigid motion x -> R x + t: d' = R d, m' = R m + t x (R d). Throws
+  /// InvalidParameter unless R is a rotation (max|R^T R - I| <= 1e3 eps and det R > 0), and
+  /// NonFiniteInput.
   Line3 transformed(const Eigen::Matrix<Scalar, 3, 3>& rot, const Vector3& t) const {
+    constexpr const char* func = "subspace::Line3::transformed";
+    detail::require_finite(rot, func, "R");
+    detail::require_finite(t, func, "t");
+    if ((rot.transpose() * rot - Eigen::Matrix<Scalar, 3, 3>::Identity()).cwiseAbs().maxCoeff() >
+            Scalar(1000) * eps() ||
+        !(rot.determinant() > Scalar(0)))
+      throw InvalidParameter(detail::message(func, ": R is not a rotation"));
     Line3 l;
     l.d_ = rot * d_;
     l.m_ = rot * m_ + t.cross(l.d_);
@@ -119,10 +129,11 @@ class Line3 {
   /// coplanar (meet or are parallel); its absolute value is distance * sin(angle).
   Scalar reciprocal_product(const Line3& o) const { return d_.dot(o.m_) + o.d_.dot(m_); }
 
-  /// True when the directions are parallel to within `tolerance` (|d1 x d2| <= tolerance,
-  /// default 1e3 eps).
+  /// True when the directions are parallel to within `tolerance` (|d1 x d2| <= tolerance;
+  /// negative: the default 1e3 eps).
   bool is_parallel(const Line3& o, Scalar tolerance = -1) const {
-    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps();
+    tolerance =
+        detail::resolve_tolerance(tolerance, Scalar(1000) * eps(), "subspace::Line3::is_parallel");
     return d_.cross(o.d_).norm() <= tolerance;
   }
 
@@ -149,13 +160,25 @@ class Line3 {
     return {p1 + s * d_, p2 + t * o.d_};
   }
 
-  /// The point where the lines meet, or nothing when they are parallel or skew (distance >
-  /// tolerance, default 1e3 eps (1 + |m1| + |m2|), scaled to the lines' distance from the origin).
+  /// The point where the lines meet, or nothing when they are parallel or skew. The lines
+  /// meet when their common-normal distance |d1 . m2 + d2 . m1| / |d1 x d2| is <= tolerance;
+  /// the answer is then the midpoint of the closest points. Negative tolerance: the default
+  /// eps (1000 (1 + |c1| + |c2|) + 64 (|m1| + |m2|) / |d1 x d2|), with c1, c2 the closest
+  /// points.
+  /// The last term is the conditioning of the question: rounding the stored moments by eps
+  /// moves the computed distance of lines at angle theta by about eps |m| / sin(theta), so
+  /// lines meeting at a small angle (far from the origin, or not) are still found to meet.
+  /// The point itself is accurate to about eps |c| / sin(theta) along the lines.
   std::optional<Vector3> intersection(const Line3& o, Scalar tolerance = -1) const {
-    if (tolerance < Scalar(0)) tolerance = Scalar(1000) * eps() * (1 + m_.norm() + o.m_.norm());
     if (is_parallel(o)) return std::nullopt;
+    const Scalar sine = d_.cross(o.d_).norm();
     const auto cp = closest_points(o);
-    if ((cp.first - cp.second).norm() > tolerance) return std::nullopt;
+    tolerance =
+        detail::resolve_tolerance(tolerance,
+                                  eps() * (Scalar(1000) * (1 + cp.first.norm() + cp.second.norm()) +
+                                           Scalar(64) * (m_.norm() + o.m_.norm()) / sine),
+                                  "subspace::Line3::intersection");
+    if (std::abs(reciprocal_product(o)) / sine > tolerance) return std::nullopt;
     return Vector3((cp.first + cp.second) / 2);
   }
 
@@ -164,6 +187,7 @@ class Line3 {
 
  private:
   static Scalar eps() { return Tolerance<Scalar>::epsilon(); }
+
   Vector3 d_ = Vector3::UnitX(), m_ = Vector3::Zero();
 };
 

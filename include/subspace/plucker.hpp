@@ -19,6 +19,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/LU>
+#include <Eigen/QR>
 #include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
@@ -50,21 +52,23 @@ constexpr Index binomial_max_ct(Index n, Index k) {
   return m;
 }
 
-/// table(a, b) <- C(a, b) for 0 <= a <= n, 0 <= b <= k (0 for b > a), by Pascal's rule with an
-/// overflow check: TooLarge when an entry does not fit Index.
+/// table(a, b) <- C(a, b) for 0 <= a <= n, 0 <= b <= k (0 for b > a), by Pascal's rule.
+/// Entries that overflow Index saturate at its maximum (only C(a, b) <= C(n, k) are ever
+/// used as such by rank / unrank and the minor recursion); TooLarge when C(n, k) itself does
+/// not fit.
 template <class Table>
 void fill_binomials(Table& table, Index n, Index k, const char* func) {
+  constexpr Index kMaxIndex = std::numeric_limits<Index>::max();
   table.setZero();
   for (Index a = 0; a <= n; ++a) {
     table(a, 0) = 1;
     for (Index b = 1; b <= k && b <= a; ++b) {
       const Index x = table(a - 1, b - 1), y = table(a - 1, b);
-      if (x > std::numeric_limits<Index>::max() - y)
-        throw TooLarge(message(func, ": C(", a, ", ", b, ") overflows the index type (n = ", n,
-                               ", k = ", k, ")"));
-      table(a, b) = x + y;
+      table(a, b) = x > kMaxIndex - y ? kMaxIndex : x + y;
     }
   }
+  if (table(n, k) == kMaxIndex)
+    throw TooLarge(message(func, ": C(", n, ", ", k, ") overflows the index type"));
 }
 
 /// Next k-subset of [0, n) in lexicographic order (see Combinations::next).
@@ -77,6 +81,17 @@ bool next_subset(Subset& s, Index n) {
   ++s[m];
   for (Index j = m + 1; j < k; ++j) s[j] = s[j - 1] + 1;
   return true;
+}
+
+/// The contraction matrix's singular values of p / max|p_I| (so that no scale of p under- or
+/// overflows) and the relative energy beyond the k-th: the decomposability residual.
+template <class Mat>
+typename Mat::RealScalar tail_energy_ratio(
+    const Eigen::Matrix<typename Mat::RealScalar, Eigen::Dynamic, 1>& sv, Index k) {
+  using Real = typename Mat::RealScalar;
+  const Real total = sv.squaredNorm();
+  if (!(total > Real(0))) return Real(1);
+  return std::sqrt(sv.tail(sv.size() - k).squaredNorm() / total);
 }
 
 }  // namespace detail
@@ -199,88 +214,119 @@ void wedge2(const U& u, const V& v, P& p) {
 
 }  // namespace detail
 
+namespace detail {
+
+/// Compile-time size of plucker's result: fixed when n and k are and C(n, k) <= 1024 (so the
+/// vector lives on the stack within Eigen's limits), dynamic otherwise.
+constexpr Index plucker_size_ct(Index n, Index k) {
+  const Index c = binomial_ct(n, k);
+  return c != Eigen::Dynamic && c <= 1024 ? c : Eigen::Dynamic;
+}
+
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement(
+    const Eigen::MatrixBase<Derived>& u);
+
+}  // namespace detail
+
 /// Plucker coordinates of the n x k matrix U (1 <= k <= n): the C(n, k) k x k minors
 /// det U[I, :] in lexicographic order of the row subsets I (see the file comment). A
 /// rank-deficient U gives the zero vector (its columns' wedge product vanishes); that is not an
-/// error. Cost: k = 2 is the closed form p_ij = u_i v_j - u_j v_i (vectorized, n(n-1) flops);
-/// k = 1 and k = n are a copy and one determinant; otherwise minors are built column by column
-/// by Laplace expansion along the newest column, sharing every (j-1)-minor among the j-minors
-/// that contain it: sum_j j C(n, j) multiply-adds, against C(n, k) (k^3/3 + ...) for separate
-/// LU determinants (measured in bench/bench_plucker.cpp). Fixed-size U returns a fixed-size
-/// vector and does not allocate. Throws DimensionMismatch (k = 0 or k > n), NonFiniteInput,
-/// TooLarge (C(n, k) overflows Index or the address space).
+/// error. Algorithms:
+/// * k = 1, k = n: a copy, one determinant. k = 2: the closed form p_ij = u_i v_j - u_j v_i in
+///   unit-stride loops (n(n-1) flops).
+/// * 3 <= k <= n/2: minors built column by column by Laplace expansion along the newest
+///   column, every (j-1)-minor shared by the j-minors that contain it: sum_j j^2 C(n, j)
+///   operations, against C(n, k) k^3/3 for one LU per subset (bench/bench_plucker.cpp).
+/// * k > n/2: the recursion would pass through C(n, n/2) minors, so instead U = Q R (Householder)
+///   and plucker(U) = det R (-1)^(k(n-k)) hodge(plucker(W)) with W the complement of Q oriented
+///   by det [Q W] = +1 (a problem of size n - k < n/2).
+/// Fixed-size U with C(n, k) <= 1024 returns a fixed-size vector and, for k <= n/2, allocates
+/// nothing. Expressions are evaluated once first. Throws DimensionMismatch (k = 0 or k > n),
+/// NonFiniteInput, TooLarge (C(n, k) overflows Index or the address space); a C(n, k) that fits
+/// the address space but not the memory fails like any Eigen allocation (std::bad_alloc).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar,
-              detail::binomial_ct(Derived::RowsAtCompileTime, Derived::ColsAtCompileTime), 1>
+              detail::plucker_size_ct(Derived::RowsAtCompileTime, Derived::ColsAtCompileTime), 1>
 plucker(const Eigen::MatrixBase<Derived>& u) {
   using Scalar = typename Derived::Scalar;
   constexpr Index kN = Derived::RowsAtCompileTime, kK = Derived::ColsAtCompileTime;
   constexpr bool kFixed = kN != Eigen::Dynamic && kK != Eigen::Dynamic;
   static_assert(!kFixed || (kK >= 1 && kK <= kN), "plucker: need 1 <= k <= n");
-  using Out = Eigen::Matrix<Scalar, detail::binomial_ct(kN, kK), 1>;
-  // Workspaces with compile-time bounds for fixed sizes, so that those never allocate.
-  using Level = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0, detail::binomial_max_ct(kN, kK), 1>;
-  using Table = Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, 0,
-                              kFixed ? kN + 1 : Eigen::Dynamic, kFixed ? kK + 1 : Eigen::Dynamic>;
-  using Ints = Eigen::Matrix<Index, Eigen::Dynamic, 1, 0, kFixed ? kK + 1 : Eigen::Dynamic, 1>;
-  constexpr const char* func = "subspace::plucker";
-  const Index n = u.rows(), k = u.cols();
-  if (k < 1 || k > n)
-    throw DimensionMismatch(detail::message(func, ": need an n x k matrix with 1 <= k <= n, got ",
-                                            detail::shape(n, k)));
-  detail::require_finite(u, func, "U");
-  Table binom(n + 1, k + 1);
-  detail::fill_binomials(binom, n, k, func);  // TooLarge when C(n, k) overflows Index
-  if (binom(n, k) > std::numeric_limits<Index>::max() / Index(sizeof(Scalar)))
-    throw TooLarge(detail::message(func, ": C(", n, ", ", k, ") = ", binom(n, k),
-                                   " coordinates do not fit the address space"));
-  Out p(binom(n, k));
-  if constexpr (!kFixed || kK == 1) {
-    if (k == 1) {
-      p = u.col(0);
+  if constexpr (!(int(Derived::Flags) & Eigen::DirectAccessBit)) {
+    return plucker(u.eval());  // a product or other expression: read each entry once
+  } else {
+    using Out = Eigen::Matrix<Scalar, detail::plucker_size_ct(kN, kK), 1>;
+    // Workspaces with compile-time bounds when the recursion runs on fixed sizes (k <= n/2, so
+    // every level has at most C(n, k) entries): those never allocate.
+    constexpr bool kFixedLevels =
+        kFixed && 2 * kK <= kN && detail::plucker_size_ct(kN, kK) != Eigen::Dynamic;
+    using Level = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0,
+                                kFixedLevels ? detail::binomial_ct(kN, kK) : Eigen::Dynamic, 1>;
+    using Table = Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, 0,
+                                kFixed ? kN + 1 : Eigen::Dynamic, kFixed ? kK + 1 : Eigen::Dynamic>;
+    using Ints = Eigen::Matrix<Index, Eigen::Dynamic, 1, 0, kFixed ? kK + 1 : Eigen::Dynamic, 1>;
+    constexpr const char* func = "subspace::plucker";
+    const Index n = u.rows(), k = u.cols();
+    if (k < 1 || k > n)
+      throw DimensionMismatch(detail::message(func, ": need an n x k matrix with 1 <= k <= n, got ",
+                                              detail::shape(n, k)));
+    detail::require_finite(u, func, "U");
+    const Index size = detail::checked_plucker_size<Scalar>(n, std::min(k, n - k), func);
+    Out p(size);
+    if constexpr (!kFixed || kK == 1) {
+      if (k == 1) {
+        p = u.col(0);
+        return p;
+      }
+    }
+    if (k == 2) {
+      detail::wedge2(u.col(0), u.col(1), p);
       return p;
     }
-  }
-  if (k == 2) {
-    detail::wedge2(u.col(0), u.col(1), p);
+    if constexpr (!kFixed || kK == kN) {
+      if (k == n) {
+        p(0) = u.determinant();
+        return p;
+      }
+    }
+    if (2 * k > n) {
+      p = detail::plucker_by_complement(u);
+      return p;
+    }
+    Table binom(n + 1, k + 1);
+    detail::fill_binomials(binom, n, k, func);
+    // Level j holds det U[S, 0..j-1] for every j-subset S in lex order. Expanding along column
+    // j-1: det U[S, :j] = sum_m (-1)^(j-1+m) U(s_m, j-1) det U[S \ s_m, :j-1]. The rank of
+    // S \ s_m at level j-1 is C(n, j-1) - 1 - (prefix_m + suffix_m) with prefix / suffix sums
+    // of binomial terms over the elements before / after s_m, so each j-minor costs O(j).
+    Level prev = u.col(0), cur;
+    Ints s, pre;
+    for (Index j = 2; j <= k; ++j) {
+      const Index prev_count = binom(n, j - 1);
+      cur.resize(binom(n, j));
+      s.resize(j);
+      pre.resize(j + 1);
+      pre(0) = 0;
+      for (Index m = 0; m < j; ++m) s(m) = m;
+      Index r = 0;
+      do {
+        for (Index m = 0; m < j; ++m)  // pre(m) = sum_{i < m} C(n-1-s_i, (j-1) - i)
+          pre(m + 1) = pre(m) + binom(n - 1 - s(m), j - 1 - m);
+        Scalar acc(0);
+        Index suf = 0;  // sum_{i > m} C(n-1-s_i, j - i): the elements after s_m move up a place
+        for (Index m = j - 1; m >= 0; --m) {
+          const Scalar term = u(s(m), j - 1) * prev(prev_count - 1 - (pre(m) + suf));
+          acc += ((j - 1 + m) % 2 == 0) ? term : Scalar(-term);
+          suf += binom(n - 1 - s(m), j - m);
+        }
+        cur(r++) = acc;
+      } while (detail::next_subset(s, n));
+      prev.swap(cur);
+    }
+    p = prev;
     return p;
   }
-  if constexpr (!kFixed || kK == kN) {
-    if (k == n) {
-      p(0) = u.determinant();
-      return p;
-    }
-  }
-  // Level j holds det U[S, 0..j-1] for every j-subset S in lex order. Expanding along column
-  // j-1: det U[S, :j] = sum_m (-1)^(j-1+m) U(s_m, j-1) det U[S \ s_m, :j-1]. The rank of
-  // S \ s_m at level j-1 is C(n, j-1) - 1 - (prefix_m + suffix_m) with prefix / suffix sums of
-  // binomial terms over the elements before / after s_m, so each j-minor costs O(j).
-  Level prev = u.col(0), cur;
-  Ints s, pre;
-  for (Index j = 2; j <= k; ++j) {
-    const Index prev_count = binom(n, j - 1);
-    cur.resize(binom(n, j));
-    s.resize(j);
-    pre.resize(j + 1);
-    pre(0) = 0;
-    for (Index m = 0; m < j; ++m) s(m) = m;
-    Index r = 0;
-    do {
-      for (Index m = 0; m < j; ++m)  // pre(m) = sum_{i < m} C(n-1-s_i, (j-1) - i)
-        pre(m + 1) = pre(m) + binom(n - 1 - s(m), j - 1 - m);
-      Scalar acc(0);
-      Index suf = 0;  // sum_{i > m} C(n-1-s_i, j - i): the elements after s_m move up a place
-      for (Index m = j - 1; m >= 0; --m) {
-        const Scalar term = u(s(m), j - 1) * prev(prev_count - 1 - (pre(m) + suf));
-        acc += ((j - 1 + m) % 2 == 0) ? term : Scalar(-term);
-        suf += binom(n - 1 - s(m), j - m);
-      }
-      cur(r++) = acc;
-    } while (detail::next_subset(s, n));
-    prev.swap(cur);
-  }
-  p = prev;
-  return p;
 }
 
 /// Hodge star of a k-vector of Lambda^k R^n (C(n, k) lexicographic coordinates): the
@@ -300,6 +346,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> hodge(
     throw DimensionMismatch(detail::message(func, ": a ", k, "-vector in R^", n, " has C(", n, ", ",
                                             k, ") = ", sub.size(), " coordinates, got ",
                                             detail::shape(p.rows(), p.cols())));
+  detail::require_finite(p, func, "p");
   Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> out(sub.size());
   std::vector<Index> s(static_cast<std::size_t>(k)), c;
   for (Index m = 0; m < k; ++m) s[static_cast<std::size_t>(m)] = m;
@@ -336,6 +383,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contract
     throw DimensionMismatch(detail::message(func, ": a ", k, "-vector in R^", n, " has ",
                                             sub.size(), " coordinates, got ",
                                             detail::shape(p.rows(), p.cols())));
+  detail::require_finite(p, func, "p");
   Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> mat =
       Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, low.size());
   std::vector<Index> s(static_cast<std::size_t>(k)), rest(static_cast<std::size_t>(k - 1));
@@ -355,21 +403,20 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contract
 /// How far a k-vector p is from decomposable, scale-free, in [0, 1]: with sigma_1 >= sigma_2
 /// >= ... the singular values of contraction_matrix(p), sqrt(sum_{i>k} sigma_i^2 /
 /// sum_i sigma_i^2). Zero (to rounding, ~ sqrt(n) eps) exactly for the Plucker vectors of
-/// k-dimensional subspaces; 1 - ... e.g. e_01 + e_23 in R^4 gives 1/sqrt(2) (rank 4). The zero
+/// k-dimensional subspaces, e.g. e_01 + e_23 in R^4 gives 1/sqrt(2) (rank 4). The zero
 /// vector returns 1 (it is the Plucker vector of no subspace). This is an equivalent test to the
 /// quadratic Plucker relations (a k-vector satisfies them iff it is decomposable) that is
 /// scale-invariant and needs no choice of relations. Cost: an SVD of n x C(n, k-1).
 template <class Derived>
 typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p, Index n,
                                                       Index k) {
-  using Real = typename Derived::RealScalar;
+  using Mat = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_finite(p, "subspace::decomposability_residual", "p");
-  const auto mat = contraction_matrix(p, n, k);
-  const Eigen::JacobiSVD<std::decay_t<decltype(mat)>> svd(mat);
-  const auto& sv = svd.singularValues();
-  const Real total = sv.squaredNorm();
-  if (!(total > Real(0))) return Real(1);
-  return std::sqrt(sv.tail(sv.size() - k).squaredNorm() / total);
+  const auto scale = p.cwiseAbs().maxCoeff();
+  const Mat mat = contraction_matrix(scale > 0 ? (p / scale).eval() : p.eval(), n, k);
+  const Eigen::JacobiSVD<Mat> svd(mat);
+  detail::require_svd_ok(svd, "subspace::decomposability_residual");
+  return detail::tail_energy_ratio<Mat>(svd.singularValues(), k);
 }
 
 /// The subspace of a decomposable k-vector p (the inverse of `plucker` up to scale): an
@@ -378,9 +425,14 @@ typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<De
 /// is chosen so that <plucker(W), p> > 0). For a vector within `tolerance` of decomposable
 /// (decomposability_residual <= tolerance), W spans the dominant k-dimensional subspace of the
 /// contraction map: basis-free, continuous in p, exact for decomposable p. Throws
-/// NotDecomposable when the residual exceeds `tolerance` (default sqrt(eps): noise at the level
-/// of single precision on double data passes, a genuinely non-decomposable vector does not),
-/// NonFiniteInput, DimensionMismatch. Cost: an SVD of n x C(n, k-1), plus plucker(W).
+/// NotDecomposable when the residual exceeds `tolerance` (negative: the default sqrt(eps),
+/// 1.5e-8 in double, which accepts rounding-level noise and rejects a genuinely
+/// non-decomposable vector; the residual grows about linearly with relative noise, so pass a
+/// tolerance above the noise level of your data), NonFiniteInput, InvalidParameter (NaN
+/// tolerance), DimensionMismatch. The answer is the dominant subspace of the contraction map, a
+/// consistent estimator that is exact for decomposable p; it is not claimed to be the nearest
+/// decomposable vector in any norm. Any scale of p works (it is divided by max|p_I| first).
+/// Cost: an SVD of n x C(n, k-1), plus plucker(W).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plucker(
     const Eigen::MatrixBase<Derived>& p, Index n, Index k,
@@ -390,17 +442,16 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plu
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* func = "subspace::from_plucker";
   detail::require_finite(p, func, "p");
-  if (tolerance < Real(0)) tolerance = std::sqrt(Tolerance<Real>::epsilon());
-  const Mat mat = contraction_matrix(p, n, k);
+  tolerance = detail::resolve_tolerance(tolerance, std::sqrt(Tolerance<Real>::epsilon()), func);
+  const Real scale = p.cwiseAbs().maxCoeff();
+  const Mat mat = contraction_matrix(scale > Real(0) ? (p / scale).eval() : p.eval(), n, k);
   const Eigen::JacobiSVD<Mat> svd(mat, Eigen::ComputeThinU);
-  const auto& sv = svd.singularValues();
-  const Real total = sv.squaredNorm();
-  const Real residual =
-      total > Real(0) ? std::sqrt(sv.tail(sv.size() - k).squaredNorm() / total) : Real(1);
+  detail::require_svd_ok(svd, "subspace::from_plucker");
+  const Real residual = detail::tail_energy_ratio<Mat>(svd.singularValues(), k);
   if (!(residual <= tolerance))
     throw NotDecomposable(
         detail::message(func, ": the ", k, "-vector is not decomposable: residual ", residual,
-                        " > tolerance ", tolerance, total > Real(0) ? "" : " (zero vector)"));
+                        " > tolerance ", tolerance, scale > Real(0) ? "" : " (zero vector)"));
   Mat w = svd.matrixU().leftCols(k);
   if (plucker(w).dot(p) < Scalar(0)) w.col(0) = -w.col(0);
   return w;
@@ -410,12 +461,11 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plu
 /// offsets d: the pair features of a causal Grassmann layer. X is r x T (one reduced token state
 /// per column); the result is C(r, 2) x (T |offsets|), column d_index * T + t holding
 /// (x_t ^ x_{t-d}) / |x_t ^ x_{t-d}| (lexicographic pairs, as `plucker`). Degenerate pairs give
-/// a zero column: t - d < 0 (no predecessor), or |x_t ^ x_{t-d}| <= tolerance |x_t| |x_{t-d}|
-/// (parallel or zero vectors, where the plane is undefined or its coordinates are dominated by
-/// rounding; default tolerance 100 eps, i.e. the sine of the angle between the two vectors).
-/// Cost: linear in T, r(r-1) + 8r flops per output column (the coordinates are written once,
-/// already normalized). Throws DimensionMismatch (r < 2), InvalidParameter (an offset < 1),
-/// NonFiniteInput.
+/// a zero column: t - d < 0 (no predecessor), a zero state, or sin(angle(x_t, x_{t-d})) <=
+/// tolerance (parallel to working precision, where the plane is undefined; negative: the default
+/// 100 eps). Any scale of X works (states are normalized first). Cost: linear in T, r(r-1) + 12r
+/// flops per output column (written once, already normalized). Throws DimensionMismatch (r < 2),
+/// InvalidParameter (an offset < 1, NaN tolerance), NonFiniteInput.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_pair_features(
     const Eigen::MatrixBase<Derived>& x, const std::vector<Index>& offsets,
@@ -430,36 +480,79 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_
   for (Index d : offsets)
     if (d < 1) throw InvalidParameter(detail::message(func, ": offsets must be >= 1, got ", d));
   detail::require_finite(x, func, "X");
-  if (tolerance < Real(0)) tolerance = Real(100) * Tolerance<Real>::epsilon();
+  tolerance = detail::resolve_tolerance(tolerance, Real(100) * Tolerance<Real>::epsilon(), func);
   const Index c = detail::checked_plucker_size<Scalar>(r, 2, func);
   const Index n_off = static_cast<Index>(offsets.size());
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out(c, t_len * n_off);
-  const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> xe = x;  // contiguous columns
-  const Eigen::Matrix<Real, 1, Eigen::Dynamic> norms = xe.colwise().norm();
-  // |x ^ y| = |x| |y - (y . x / |x|^2) x|: the sine of the angle from an O(r) Gram-Schmidt
-  // residual (as accurate as the norm of the computed coordinates, whose entries carry the same
-  // O(eps |x| |y|) cancellation error), so the coordinates are written once, already scaled.
-  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> perp(r);
+  // Unit token states first (stableNorm: no overflow or underflow at any scale), then for each
+  // pair the orthonormal pair e1 = x/|x|, e2 = the normalized Gram-Schmidt residual of y/|y|
+  // (applied twice: "twice is enough"). x ^ y = |x| |y| sin(angle) e1 ^ e2 and |e1 ^ e2| = 1
+  // to rounding, so the output has unit norm to a few eps whatever the angle; its direction
+  // carries the O(eps / sin(angle)) error that is inherent in the plane of two nearly parallel
+  // vectors.
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> unit(r, t_len);
+  Eigen::Matrix<bool, 1, Eigen::Dynamic> zero(t_len);
+  for (Index t = 0; t < t_len; ++t) {
+    const Real nrm = x.col(t).stableNorm();
+    zero(t) = !(nrm > Real(0));
+    if (zero(t))
+      unit.col(t).setZero();
+    else
+      unit.col(t) = x.col(t) / nrm;
+  }
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> e2(r);
   for (Index o = 0; o < n_off; ++o) {
     const Index d = offsets[static_cast<std::size_t>(o)];
     for (Index t = 0; t < t_len; ++t) {
       auto col = out.col(o * t_len + t);
-      const Real nx = t - d >= 0 ? norms(t) : Real(0), ny = t - d >= 0 ? norms(t - d) : Real(0);
-      if (!(nx > Real(0) && ny > Real(0))) {  // no predecessor, or a zero state
+      if (t - d < 0 || zero(t) || zero(t - d)) {  // no predecessor, or a zero state
         col.setZero();
         continue;
       }
-      const auto xc = xe.col(t), yc = xe.col(t - d);
-      perp = yc - (yc.dot(xc) / (nx * nx)) * xc;
-      const Real y_sine = perp.norm();   // |y| sin(angle)
-      if (!(y_sine > tolerance * ny)) {  // parallel to working precision
+      const auto e1 = unit.col(t);
+      e2 = unit.col(t - d);
+      e2 -= e2.dot(e1) * e1;
+      const Real sine = e2.norm();  // sin(angle) of the two states
+      if (!(sine > tolerance)) {    // parallel to working precision
         col.setZero();
         continue;
       }
-      detail::wedge2_raw(xc.data(), yc.data(), r, col.data(), Scalar(1) / (nx * y_sine));
+      e2 /= sine;
+      e2 -= e2.dot(e1) * e1;
+      e2.normalize();
+      detail::wedge2_raw(e1.data(), e2.data(), r, col.data());
     }
   }
   return out;
 }
+
+namespace detail {
+
+/// plucker(U) for k > n/2 through the complement (see `plucker`): U = Q R, the full Q = [Q1 Q2]
+/// from the Householder reflectors, det Q = prod (1 - tau_i |v_i|^2) = +-1 (a reflector with
+/// tau = 0 is the identity), W = Q2 with its first column flipped when det Q = -1, so that
+/// det [Q1 W] = +1 and plucker(Q1) = (-1)^(k(n-k)) hodge(plucker(W), n, n - k).
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement(
+    const Eigen::MatrixBase<Derived>& u) {
+  using Scalar = typename Derived::Scalar;
+  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const Index n = u.rows(), k = u.cols();
+  const Eigen::HouseholderQR<Mat> qr(u);
+  const Mat q = qr.householderQ();  // n x n
+  Scalar det_q(1), det_r(1);
+  for (Index i = 0; i < k; ++i) {
+    const Scalar tau = qr.hCoeffs()(i);
+    const Scalar v2 = Scalar(1) + qr.matrixQR().col(i).tail(n - i - 1).squaredNorm();
+    det_q *= (Scalar(1) - tau * v2) < Scalar(0) ? Scalar(-1) : Scalar(1);
+    det_r *= qr.matrixQR()(i, i);
+  }
+  Mat w = q.rightCols(n - k);
+  if (det_q < Scalar(0)) w.col(0) = -w.col(0);
+  const Scalar sign = (k * (n - k)) % 2 == 0 ? Scalar(1) : Scalar(-1);
+  return (sign * det_r) * hodge(plucker(w), n, n - k);
+}
+
+}  // namespace detail
 
 }  // namespace subspace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <string>
 
 #include "../config.hpp"
@@ -98,6 +99,24 @@ void require_basis_cheap(const Eigen::MatrixBase<Derived>& u, const char* func, 
     require_finite(u, func, name);
   }
 #endif
+}
+
+/// A tolerance argument: negative means `fallback` (the documented default); NaN is an error.
+template <class Real>
+Real resolve_tolerance(Real tolerance, Real fallback, const char* func) {
+  if (std::isnan(tolerance)) throw InvalidParameter(message(func, ": the tolerance is NaN"));
+  return tolerance < Real(0) ? fallback : tolerance;
+}
+
+/// Eigen's SVDs return with info() == InvalidInput, and singular values left unset, when the
+/// matrix holds NaN or Inf. Every SVD in the library goes through this check (always on: a
+/// comparison per call), so non-finite values that slip past the entry checks (a non-finite
+/// tangent, an overflowing product) raise NonFiniteInput instead of reading garbage.
+template <class Svd>
+const Svd& require_svd_ok(const Svd& svd, const char* func) {
+  if (svd.info() != Eigen::Success)
+    throw NonFiniteInput(message(func, ": NaN or Inf reached an internal SVD"));
+  return svd;
 }
 
 }  // namespace subspace::detail
