@@ -10,50 +10,12 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/QR>
-#include <atomic>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <subspace/subspace.hpp>
 
-// ---- allocation counter -----------------------------------------------------------------------
-// Eigen allocates through std::malloc (not operator new), so the count is taken at malloc itself:
-// on glibc this program defines malloc / calloc / realloc / free on top of glibc's __libc_*
-// entry points (operator new calls malloc too, so it is counted). Under AddressSanitizer, or off
-// glibc, the counter is not installed and `allocs` is not reported.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SUBSPACE_BENCH_NO_MALLOC_COUNT
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
-#define SUBSPACE_BENCH_NO_MALLOC_COUNT
-#endif
-
-namespace {
-std::atomic<long> g_allocs{0};
-}
-#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void __libc_free(void*);
-void* malloc(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(n);
-}
-void* calloc(std::size_t a, std::size_t b) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(a, b);
-}
-void* realloc(void* p, std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, n);
-}
-void free(void* p) { __libc_free(p); }
-}
-#endif
+#include "alloc_counter.hpp"
 
 namespace {
 
@@ -63,11 +25,11 @@ using subspace::Retraction;
 /// Runs `body` in the benchmark loop and records heap allocations per call (see above).
 template <class Body>
 void run(benchmark::State& st, Body&& body) {
-  [[maybe_unused]] const long before = g_allocs.load();
+  [[maybe_unused]] const long before = bench::g_allocs.load();
   for (auto _ : st) body();
 #ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
   st.counters["allocs"] =
-      static_cast<double>(g_allocs.load() - before) / static_cast<double>(st.iterations());
+      static_cast<double>(bench::g_allocs.load() - before) / static_cast<double>(st.iterations());
 #endif
 }
 

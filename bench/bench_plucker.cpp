@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   register_plucker<16, 2>();
   register_plucker<64, 2>();
   register_plucker<12, 3>();
+  register_plucker<32, 3>();
   register_plucker<16, 4>();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

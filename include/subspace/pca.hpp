@@ -196,6 +196,24 @@ class PCA {
   }
 
   // ---- the fitted model --------------------------------------------------------------------
+  /// Re-chooses the number of components with `rule` from the singular values the state
+  /// already holds, without refitting: a sweep over rank rules costs one fit (the state keeps
+  /// every singular triplet unless max_state_rank truncated it). Replaces options().rank.
+  /// Cost O(r). Throws InvalidParameter (not fitted) and RankDeficient (fixed(k) beyond the
+  /// numerical rank of the state, as fit does); the model is unchanged when it throws.
+  PCA& set_rank_rule(const RankRule& rule) {
+    require_fitted("subspace::PCA::set_rank_rule");
+    const RankRule old = opt_.rank;
+    opt_.rank = rule;
+    try {
+      rank_ = select_rank(s_, n_, mean_.size(), total_ss_, false, "subspace::PCA::set_rank_rule");
+    } catch (...) {
+      opt_.rank = old;
+      throw;
+    }
+    return *this;
+  }
+
   Index samples() const { return n_; }
   Index dim() const { return mean_.size(); }
   /// Number of components, chosen by the rank rule from the state's singular values.
@@ -385,10 +403,12 @@ class PCA {
       Eigen::HouseholderQR<Matrix> qr(a);
       const Matrix r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
       Eigen::BDCSVD<Matrix> svd(r, Eigen::ComputeThinV);
+      detail::require_svd_ok(svd, "subspace::PCA");
       s = svd.singularValues();
       v = svd.matrixV();
     } else {
       Eigen::BDCSVD<Matrix> svd(a, Eigen::ComputeThinV);
+      detail::require_svd_ok(svd, "subspace::PCA");
       s = svd.singularValues();
       v = svd.matrixV();
     }
@@ -430,6 +450,25 @@ class PCA {
     detail_svd(b, s, v);
   }
 
+  /// The rank rule of the options applied to singular values s of a state (n samples, width
+  /// d, total scatter T).
+  Index select_rank(const Vector& s, Index n, Index d, Scalar total, bool clamp,
+                    const char* func) const {
+    Index rank = 0;
+    if (opt_.rank.kind() == RankRule::Kind::Energy) {
+      const Scalar target = Scalar(opt_.rank.value()) * total;
+      Scalar acc = 0;
+      while (rank < s.size() && acc < target * (Scalar(1) - Tolerance<Scalar>::epsilon() * 10))
+        acc += s(rank) * s(rank), ++rank;
+    } else {
+      const bool soft = clamp && opt_.rank.kind() == RankRule::Kind::Fixed;
+      rank = soft ? std::min(opt_.rank.k(),
+                             RankRule::automatic().select(s, std::max<Index>(n, 1), d, func))
+                  : opt_.rank.select(s, std::max<Index>(n, 1), d, func);
+    }
+    return rank;
+  }
+
   /// Installs a new state: fixes signs, truncates to max_state_rank, selects the rank.
   /// With `clamp` (streaming and merging), RankRule::fixed(k) gives min(k, numerical rank)
   /// instead of throwing, so early blocks with fewer than k samples are accepted.
@@ -447,18 +486,7 @@ class PCA {
       vk.col(j).cwiseAbs().maxCoeff(&i);
       if (vk(i, j) < Scalar(0)) vk.col(j) = -vk.col(j);
     }
-    Index rank = 0;
-    if (opt_.rank.kind() == RankRule::Kind::Energy) {
-      const Scalar target = Scalar(opt_.rank.value()) * total;
-      Scalar acc = 0;
-      while (rank < keep && acc < target * (Scalar(1) - Tolerance<Scalar>::epsilon() * 10))
-        acc += s(rank) * s(rank), ++rank;
-    } else {
-      const bool soft = clamp && opt_.rank.kind() == RankRule::Kind::Fixed;
-      rank = soft ? std::min(opt_.rank.k(), RankRule::automatic().select(s, std::max<Index>(n, 1),
-                                                                         mu.size(), func))
-                  : opt_.rank.select(s, std::max<Index>(n, 1), mu.size(), func);
-    }
+    const Index rank = select_rank(s, n, mu.size(), total, clamp, func);
     n_ = n;
     mean_ = std::move(mu);
     total_ss_ = total;

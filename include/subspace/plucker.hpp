@@ -22,9 +22,12 @@
 #include <Eigen/LU>
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numeric>
+#include <utility>
 #include <vector>
 
 #include "config.hpp"
@@ -44,12 +47,16 @@ constexpr Index binomial_ct(Index n, Index k) {
   return r;
 }
 
-/// max_{j <= k} C(n, j): the largest intermediate level of the minor recursion.
-constexpr Index binomial_max_ct(Index n, Index k) {
-  if (n == Eigen::Dynamic || k == Eigen::Dynamic) return Eigen::Dynamic;
+/// max_{1 <= j <= k} C(k, j) C(n, j): the largest level of the minor recursion in plucker
+/// (the j x j minors of every j-subset of rows and of columns); Dynamic when unknown or large.
+constexpr Index laplace_workspace_ct(Index n, Index k) {
+  if (n == Eigen::Dynamic || k == Eigen::Dynamic || 2 * k > n) return Eigen::Dynamic;
   Index m = 1;
-  for (Index j = 1; j <= k; ++j) m = binomial_ct(n, j) > m ? binomial_ct(n, j) : m;
-  return m;
+  for (Index j = 1; j <= k; ++j) {
+    const Index c = binomial_ct(n, j) * binomial_ct(k, j);
+    m = c > m ? c : m;
+  }
+  return m <= 4096 ? m : Eigen::Dynamic;
 }
 
 /// table(a, b) <- C(a, b) for 0 <= a <= n, 0 <= b <= k (0 for b > a), by Pascal's rule.
@@ -171,15 +178,48 @@ class Combinations {
 namespace detail {
 
 /// C(n, k), or TooLarge when it overflows Index or C(n, k) scalars overflow the address space.
+/// No table, no allocation: r <- r (n - k + i) / i is exact at every step (r = C(n - k + i, i)),
+/// and overflow is detected exactly.
 template <class Scalar>
 Index checked_plucker_size(Index n, Index k, const char* func) {
-  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> table(n + 1, k + 1);
-  fill_binomials(table, n, k, func);
-  const Index c = table(n, k);
-  if (c > std::numeric_limits<Index>::max() / Index(sizeof(Scalar)))
+  const Index max = std::numeric_limits<Index>::max();
+  Index r = 1;
+  for (Index i = 1; i <= k; ++i) {  // r <- r m / i, exact, as (r / g) (m / (i / g)), g = gcd(r, i)
+    const Index m = n - k + i, g = std::gcd(r, i), a = r / g, b = m / (i / g);
+    if (a > max / b)
+      throw TooLarge(message(func, ": C(", n, ", ", k, ") overflows the index type"));
+    r = a * b;
+  }
+  if (r > max / Index(sizeof(Scalar)))
     throw TooLarge(
-        message(func, ": C(", n, ", ", k, ") = ", c, " coordinates do not fit the address space"));
-  return c;
+        message(func, ": C(", n, ", ", k, ") = ", r, " coordinates do not fit the address space"));
+  return r;
+}
+
+/// Size of the minor recursion's workspace, max_j C(n, j) C(k, j) (k <= n/2), or TooLarge.
+template <class Scalar, class Table>
+Index checked_laplace_workspace(const Table& binom, Index n, Index k, const char* func) {
+  const Index limit = std::numeric_limits<Index>::max() / Index(sizeof(Scalar));
+  Index m = 1;
+  for (Index j = 1; j <= k; ++j) {
+    if (binom(n, j) > limit / binom(k, j))
+      throw TooLarge(message(func, ": the ", j, "-minors of every row and column subset of a ", n,
+                             " x ", k, " matrix do not fit the address space"));
+    m = std::max(m, binom(n, j) * binom(k, j));
+  }
+  return m;
+}
+
+/// y <- a x and y <- y + a x on contiguous, non-overlapping arrays: plain loops the compiler
+/// vectorizes, without the fixed cost of an Eigen expression on the short runs of the minor
+/// recursion.
+template <class Scalar>
+void scaled_copy(Scalar a, const Scalar* __restrict x, Index n, Scalar* __restrict y) {
+  for (Index t = 0; t < n; ++t) y[t] = a * x[t];
+}
+template <class Scalar>
+void axpy(Scalar a, const Scalar* __restrict x, Index n, Scalar* __restrict y) {
+  for (Index t = 0; t < n; ++t) y[t] += a * x[t];
 }
 
 /// p <- u ^ v for contiguous n-vectors, lexicographic pairs: the run of pairs (i, j > i) is
@@ -235,9 +275,10 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement
 /// error. Algorithms:
 /// * k = 1, k = n: a copy, one determinant. k = 2: the closed form p_ij = u_i v_j - u_j v_i in
 ///   unit-stride loops (n(n-1) flops).
-/// * 3 <= k <= n/2: minors built column by column by Laplace expansion along the newest
-///   column, every (j-1)-minor shared by the j-minors that contain it: sum_j j^2 C(n, j)
-///   operations, against C(n, k) k^3/3 for one LU per subset (bench/bench_plucker.cpp).
+/// * 3 <= k <= n/2: the j x j minors of every j-subset of rows and of columns, j = 2..k, each
+///   level from the last by Laplace expansion along the first row, as contiguous unit-stride
+///   AXPYs (see the loop): sum_j j C(k, j) C(n, j) flops, against C(n, k) k^3/3 for one LU per
+///   subset; workspace 2 max_j C(k, j) C(n, j) scalars (a few times the output).
 /// * k > n/2: the recursion would pass through C(n, n/2) minors, so instead U = Q R (Householder)
 ///   and plucker(U) = det R (-1)^(k(n-k)) hodge(plucker(W)) with W the complement of Q oriented
 ///   by det [Q W] = +1 (a problem of size n - k < n/2).
@@ -257,12 +298,10 @@ plucker(const Eigen::MatrixBase<Derived>& u) {
     return plucker(u.eval());  // a product or other expression: read each entry once
   } else {
     using Out = Eigen::Matrix<Scalar, detail::plucker_size_ct(kN, kK), 1>;
-    // Workspaces with compile-time bounds when the recursion runs on fixed sizes (k <= n/2, so
-    // every level has at most C(n, k) entries): those never allocate.
-    constexpr bool kFixedLevels =
-        kFixed && 2 * kK <= kN && detail::plucker_size_ct(kN, kK) != Eigen::Dynamic;
-    using Level = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0,
-                                kFixedLevels ? detail::binomial_ct(kN, kK) : Eigen::Dynamic, 1>;
+    // Workspaces with compile-time bounds when the recursion runs on small fixed sizes (k <= n/2
+    // and at most 4096 intermediate minors): those never allocate.
+    constexpr Index kWork = detail::laplace_workspace_ct(kN, kK);
+    using Work = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0, kWork, 1>;
     using Table = Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, 0,
                                 kFixed ? kN + 1 : Eigen::Dynamic, kFixed ? kK + 1 : Eigen::Dynamic>;
     using Ints = Eigen::Matrix<Index, Eigen::Dynamic, 1, 0, kFixed ? kK + 1 : Eigen::Dynamic, 1>;
@@ -296,35 +335,59 @@ plucker(const Eigen::MatrixBase<Derived>& u) {
     }
     Table binom(n + 1, k + 1);
     detail::fill_binomials(binom, n, k, func);
-    // Level j holds det U[S, 0..j-1] for every j-subset S in lex order. Expanding along column
-    // j-1: det U[S, :j] = sum_m (-1)^(j-1+m) U(s_m, j-1) det U[S \ s_m, :j-1]. The rank of
-    // S \ s_m at level j-1 is C(n, j-1) - 1 - (prefix_m + suffix_m) with prefix / suffix sums
-    // of binomial terms over the elements before / after s_m, so each j-minor costs O(j).
-    Level prev = u.col(0), cur;
-    Ints s, pre;
-    for (Index j = 2; j <= k; ++j) {
-      const Index prev_count = binom(n, j - 1);
-      cur.resize(binom(n, j));
-      s.resize(j);
-      pre.resize(j + 1);
-      pre(0) = 0;
-      for (Index m = 0; m < j; ++m) s(m) = m;
-      Index r = 0;
-      do {
-        for (Index m = 0; m < j; ++m)  // pre(m) = sum_{i < m} C(n-1-s_i, (j-1) - i)
-          pre(m + 1) = pre(m) + binom(n - 1 - s(m), j - 1 - m);
-        Scalar acc(0);
-        Index suf = 0;  // sum_{i > m} C(n-1-s_i, j - i): the elements after s_m move up a place
-        for (Index m = j - 1; m >= 0; --m) {
-          const Scalar term = u(s(m), j - 1) * prev(prev_count - 1 - (pre(m) + suf));
-          acc += ((j - 1 + m) % 2 == 0) ? term : Scalar(-term);
-          suf += binom(n - 1 - s(m), j - m);
-        }
-        cur(r++) = acc;
-      } while (detail::next_subset(s, n));
-      prev.swap(cur);
+    // Level j holds det U[S, C] for every j-subset S of rows (lex rank r_S) and every j-subset
+    // C of columns (lex rank r_C), at L_j(r_S + C(n, j) r_C). Expanding along the first row
+    // a = min S, with S = {a} u T:
+    //   det U[S, C] = sum_i (-1)^i U(a, c_i) det U[T, C \ c_i].
+    // The j-subsets with minimum a are contiguous in lex order, and so are the (j-1)-subsets
+    // T of {a+1, ..., n-1} (the last C(n-a-1, j-1) of level j-1, in the same order), so each
+    // block is a sum of j scaled contiguous segments: unit-stride AXPYs that vectorize, with
+    // sum_j j C(k, j) C(n, j) flops in all and no per-minor index arithmetic.
+    const Index work = detail::checked_laplace_workspace<Scalar>(binom, n, k, func);
+    Work buf0(work), buf1(work);  // levels alternate between them (pointer swap: fixed-
+    Scalar* prev = buf0.data();   // capacity buffers would copy every entry on swap)
+    Scalar* cur = buf1.data();
+    for (Index c = 0; c < k; ++c)
+      Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(prev + c * n, n) = u.col(c);
+    {  // j = 2: the closed form for every pair of columns (lex order of pairs = rank order)
+      Index rc = 0;
+      for (Index c0 = 0; c0 < k; ++c0)
+        for (Index c1 = c0 + 1; c1 < k; ++c1, ++rc)
+          detail::wedge2_raw(prev + c0 * n, prev + c1 * n, n, cur + binom(n, 2) * rc);
+      std::swap(prev, cur);
     }
-    p = prev;
+    Ints cs, drop;
+    for (Index j = 3; j <= k; ++j) {
+      const Index rows_prev = binom(n, j - 1), rows_cur = binom(n, j);
+      cs.resize(j);
+      drop.resize(j);
+      for (Index m = 0; m < j; ++m) cs(m) = m;
+      Index rc = 0;
+      do {                               // every j-subset C of the k columns, in lex order
+        for (Index i = 0; i < j; ++i) {  // lex rank of C \ c_i among (j-1)-subsets of k
+          Index r = binom(k, j - 1) - 1, pos = 0;
+          for (Index m = 0; m < j; ++m) {
+            if (m == i) continue;
+            r -= binom(k - 1 - cs(m), j - 1 - pos);
+            ++pos;
+          }
+          drop(i) = r;
+        }
+        Scalar* out = cur + rows_cur * rc;
+        for (Index a = 0; a + j <= n; ++a) {
+          const Index cnt = binom(n - a - 1, j - 1);
+          const Scalar* src = prev + (rows_prev - cnt);
+          detail::scaled_copy(u(a, cs(0)), src + rows_prev * drop(0), cnt, out);
+          for (Index i = 1; i < j; ++i)
+            detail::axpy((i % 2 == 0) ? u(a, cs(i)) : Scalar(-u(a, cs(i))),
+                         src + rows_prev * drop(i), cnt, out);
+          out += cnt;
+        }
+        ++rc;
+      } while (detail::next_subset(cs, k));
+      std::swap(prev, cur);
+    }
+    p = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(prev, size);
     return p;
   }
 }
@@ -484,16 +547,16 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_
   const Index c = detail::checked_plucker_size<Scalar>(r, 2, func);
   const Index n_off = static_cast<Index>(offsets.size());
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out(c, t_len * n_off);
-  // Unit token states first (stableNorm: no overflow or underflow at any scale), then for each
+  // Unit token states first (safe_norm: no overflow or underflow at any scale), then for each
   // pair the orthonormal pair e1 = x/|x|, e2 = the normalized Gram-Schmidt residual of y/|y|
-  // (applied twice: "twice is enough"). x ^ y = |x| |y| sin(angle) e1 ^ e2 and |e1 ^ e2| = 1
-  // to rounding, so the output has unit norm to a few eps whatever the angle; its direction
-  // carries the O(eps / sin(angle)) error that is inherent in the plane of two nearly parallel
-  // vectors.
+  // (a second pass when the first lost more than 30 % of the norm: "twice is enough"). x ^ y = |x|
+  // |y| sin(angle) e1 ^ e2 and |e1 ^ e2| = 1 to rounding, so the output has unit norm to a few eps
+  // whatever the angle; its direction carries the O(eps / sin(angle)) error that is inherent in the
+  // plane of two nearly parallel vectors.
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> unit(r, t_len);
   Eigen::Matrix<bool, 1, Eigen::Dynamic> zero(t_len);
   for (Index t = 0; t < t_len; ++t) {
-    const Real nrm = x.col(t).stableNorm();
+    const Real nrm = detail::safe_norm(x.col(t));
     zero(t) = !(nrm > Real(0));
     if (zero(t))
       unit.col(t).setZero();
@@ -518,8 +581,10 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_
         continue;
       }
       e2 /= sine;
-      e2 -= e2.dot(e1) * e1;
-      e2.normalize();
+      if (sine < Real(0.7)) {  // cancellation: a second pass restores orthogonality to eps
+        e2 -= e2.dot(e1) * e1;
+        e2.normalize();
+      }
       detail::wedge2_raw(e1.data(), e2.data(), r, col.data());
     }
   }

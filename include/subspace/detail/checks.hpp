@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "../config.hpp"
@@ -99,6 +100,17 @@ void require_basis_cheap(const Eigen::MatrixBase<Derived>& u, const char* func, 
     require_finite(u, func, name);
   }
 #endif
+}
+
+/// Euclidean norm without overflow or harmful underflow, at the cost of squaredNorm when the
+/// sum of squares is safely in range (the usual case), else Eigen's stableNorm (scaled).
+template <class Derived>
+typename Derived::RealScalar safe_norm(const Eigen::MatrixBase<Derived>& v) {
+  using Real = typename Derived::RealScalar;
+  const Real sq = v.squaredNorm();
+  const Real tiny = (std::numeric_limits<Real>::min)() / std::numeric_limits<Real>::epsilon();
+  if (sq >= tiny && sq <= (std::numeric_limits<Real>::max)()) return std::sqrt(sq);
+  return v.stableNorm();
 }
 
 /// A tolerance argument: negative means `fallback` (the documented default); NaN is an error.

@@ -1,0 +1,160 @@
+// Benchmarks of pca.hpp, each beside the plain GEMM of the same data measured in the same run:
+//   pcafit_<variant>/<N>/<d>/<k>: fitting N x d data, k = 64 components;
+//     gemm    X^T X, the N d^2 product at the heart of every exact solver (the speed reference);
+//     cov     PcaSolver::Covariance (one GEMM-like scatter + a d x d eigensolver);
+//     svd     PcaSolver::SVD (Householder QR of X, then the SVD of the d x d factor);
+//     rand    PcaSolver::Randomized (Halko-Martinsson-Tropp, p = 10, q = 2);
+//     stream  partial_fit in blocks of 1000 rows with max_state_rank = k (memory O(d (k + b)));
+//   pcascore_<variant>/<N>/<d>/<k>: scoring 10 000 rows; gemm = X V_k, ours = PCA::scores.
+// Counters: `allocs` (heap allocations per call) and `peak_mb`, the peak live heap during one
+// call above what was live before it (data excluded), counted at malloc (alloc_counter.hpp).
+// Shapes: 10000 x 256 and 60000 x 784 in double, 50000 x 768 in float (the list).
+//   ./build/release/bench/bench_pca --benchmark_format=json | python3 bench/ratios.py
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+#include <subspace/pca.hpp>
+#include <type_traits>
+
+#include "alloc_counter.hpp"
+
+namespace {
+
+using subspace::Index;
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// N x d data with a decaying spectrum (singular values ~ 1 / (1 + j / 8)) plus noise: the
+/// shape of image or embedding data, where k = 64 captures most of the energy.
+template <class S>
+Mat<S> data(Index n, Index d, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> g;
+  Mat<S> z(n, d), w(d, d);
+  for (Index j = 0; j < d; ++j)
+    for (Index i = 0; i < n; ++i) z(i, j) = S(g(gen) / (1.0 + double(j) / 8.0));
+  for (Index j = 0; j < d; ++j)
+    for (Index i = 0; i < d; ++i) w(i, j) = S(g(gen) / std::sqrt(double(d)));
+  Mat<S> x = z * w;
+  x.array() += S(3);  // a mean to remove
+  return x;
+}
+
+template <class Body>
+void run(benchmark::State& st, Body&& body) {
+  [[maybe_unused]] const long before = bench::g_allocs.load();
+  [[maybe_unused]] long long peak = 0;
+  for (auto _ : st) {
+    [[maybe_unused]] const long long base = bench::reset_peak();
+    body();
+#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
+    peak = std::max(peak, bench::g_peak.load() - base);
+#endif
+  }
+#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
+  st.counters["allocs"] =
+      static_cast<double>(bench::g_allocs.load() - before) / static_cast<double>(st.iterations());
+  st.counters["peak_mb"] = static_cast<double>(peak) / 1e6;
+#endif
+}
+
+template <class S>
+void register_shape(Index n, Index d, Index k) {
+  const std::string shape =
+      "/" + std::to_string(n) + "/" + std::to_string(d) + "/" + std::to_string(k);
+  auto add = [&](const std::string& name, auto fn) {
+    auto* b = benchmark::RegisterBenchmark((name + shape).c_str(), fn);
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
+    if (n * d > 10'000'000) b->Iterations(2);
+  };
+  // The data are built once per shape, on first use, and shared by every variant.
+  auto x = std::make_shared<Mat<S>>();
+  auto get = [x, n, d]() -> const Mat<S>& {
+    if (x->size() == 0) *x = data<S>(n, d, 7);
+    return *x;
+  };
+  add("pcafit_gemm", [get, d](benchmark::State& st) {
+    const Mat<S>& a = get();
+    Mat<S> c(d, d);
+    run(st, [&] {
+      c.noalias() = a.transpose() * a;
+      benchmark::DoNotOptimize(c.data());
+    });
+  });
+  auto fit = [get, k](subspace::PcaSolver solver) {
+    return [get, k, solver](benchmark::State& st) {
+      const Mat<S>& a = get();
+      subspace::PcaOptions o;
+      o.rank = subspace::RankRule::fixed(k);
+      o.solver = solver;
+      run(st, [&] {
+        subspace::PCA<S> pca(o);
+        pca.fit(a);
+        benchmark::DoNotOptimize(pca.components().data());
+      });
+    };
+  };
+  add("pcafit_cov", fit(subspace::PcaSolver::Covariance));
+  add("pcafit_svd", fit(subspace::PcaSolver::SVD));
+  add("pcafit_rand", fit(subspace::PcaSolver::Randomized));
+  add("pcafit_stream", [get, k](benchmark::State& st) {
+    const Mat<S>& a = get();
+    subspace::PcaOptions o;
+    o.rank = subspace::RankRule::fixed(k);
+    o.max_state_rank = k;
+    const Index block = 1000;
+    run(st, [&] {
+      subspace::PCA<S> pca(o);
+      for (Index r = 0; r < a.rows(); r += block)
+        pca.partial_fit(a.middleRows(r, std::min(block, a.rows() - r)));
+      benchmark::DoNotOptimize(pca.components().data());
+    });
+  });
+  const std::string score_shape = "/10000/" + std::to_string(d) + "/" + std::to_string(k);
+  auto add_score = [&](const std::string& name, auto fn) {
+    benchmark::RegisterBenchmark((name + score_shape).c_str(), fn)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  };
+  if (n == 10000 || std::is_same<S, float>::value) {  // one scoring benchmark per d and scalar
+    add_score("pcascore_gemm", [get, d, k](benchmark::State& st) {
+      const Mat<S> a = get().topRows(10000);
+      const Mat<S> v = Mat<S>::Random(d, k);
+      Mat<S> z(10000, k);
+      run(st, [&] {
+        z.noalias() = a * v;
+        benchmark::DoNotOptimize(z.data());
+      });
+    });
+    add_score("pcascore_ours", [get, k](benchmark::State& st) {
+      const Mat<S> a = get().topRows(10000);
+      subspace::PcaOptions o;
+      o.rank = subspace::RankRule::fixed(k);
+      subspace::PCA<S> pca(o);
+      pca.fit(get());
+      run(st, [&] {
+        const auto s = pca.scores(a);
+        benchmark::DoNotOptimize(s.residual.data());
+      });
+    });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_shape<double>(10000, 256, 64);
+  register_shape<double>(60000, 784, 64);
+  register_shape<float>(50000, 768, 64);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

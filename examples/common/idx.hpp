@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// examples/common/idx.hpp: the IDX file format (LeCun's MNIST format, also Fashion-MNIST's),
+// plain or gzip-compressed (read through zlib), and a Fashion-MNIST loader for the examples.
+//
+// IDX: bytes 0-1 zero, byte 2 the element type (only 0x08, unsigned byte, is accepted here),
+// byte 3 the number of dimensions D (1..4), then D big-endian int32 sizes, then the elements in
+// row-major order. The file must hold exactly that many bytes.
+//
+// Errors: a missing or unreadable file throws DataFileError (message names the path and how to
+// get the data); a wrong magic, an implausible header, a truncated or over-long payload, or a
+// corrupt gzip stream throws subspace::FormatError; nothing is ever returned half-read.
+#pragma once
+
+#include <zlib.h>
+
+#include <Eigen/Core>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "subspace/config.hpp"
+
+namespace subspace_examples {
+
+/// A data file that does not exist or cannot be opened.
+class DataFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An IDX array of unsigned bytes: sizes (outermost first) and the elements, row-major.
+struct IdxArray {
+  std::vector<std::int64_t> dims;
+  std::vector<std::uint8_t> data;
+};
+
+namespace detail {
+
+struct GzCloser {
+  void operator()(gzFile_s* f) const { gzclose(f); }
+};
+
+/// Reads up to n bytes; returns how many were read. Throws FormatError on a zlib error.
+inline std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std::string& path) {
+  std::size_t got = 0;
+  while (got < n) {
+    const std::size_t chunk = std::min<std::size_t>(n - got, std::size_t(1) << 24);
+    const int r = gzread(f, out + got, static_cast<unsigned>(chunk));
+    if (r < 0) {
+      int code = 0;
+      const char* msg = gzerror(f, &code);
+      throw subspace::FormatError(subspace::detail::message(
+          "read_idx: ", path, ": corrupt compressed data (zlib: ", msg ? msg : "?", ")"));
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+}  // namespace detail
+
+/// Reads an IDX file of unsigned bytes, gzip-compressed or not (zlib detects which).
+/// Cost: one pass over the file. Throws DataFileError (missing/unreadable) or
+/// subspace::FormatError (wrong magic, element type other than 0x08, D outside 1..4, a zero or
+/// implausible size (more than 2^32 elements), truncated or trailing data, corrupt gzip).
+inline IdxArray read_idx(const std::string& path) {
+  using subspace::FormatError;
+  using subspace::detail::message;
+  if (!std::ifstream(path, std::ios::binary)) throw DataFileError("read_idx: cannot open " + path);
+  std::unique_ptr<gzFile_s, detail::GzCloser> f(gzopen(path.c_str(), "rb"));
+  if (!f) throw DataFileError("read_idx: cannot open " + path + " through zlib");
+  std::array<std::uint8_t, 4> magic{};
+  if (detail::gz_read(f.get(), magic.data(), 4, path) != 4)
+    throw FormatError(message("read_idx: ", path, ": truncated header (fewer than 4 bytes)"));
+  if (magic[0] != 0 || magic[1] != 0)
+    throw FormatError(message("read_idx: ", path, ": wrong magic (not an IDX file)"));
+  if (magic[2] != 0x08)
+    throw FormatError(message("read_idx: ", path, ": element type code ", int(magic[2]),
+                              " (only unsigned bytes, code 8, are supported)"));
+  const int d = magic[3];
+  if (d < 1 || d > 4)
+    throw FormatError(message("read_idx: ", path, ": ", d, " dimensions (expected 1 to 4)"));
+  IdxArray a;
+  std::uint64_t total = 1;
+  for (int i = 0; i < d; ++i) {
+    std::array<std::uint8_t, 4> b{};
+    if (detail::gz_read(f.get(), b.data(), 4, path) != 4)
+      throw FormatError(message("read_idx: ", path, ": truncated header"));
+    const std::uint32_t size = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
+                               (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
+    if (size == 0 || size > 0x7fffffffu)
+      throw FormatError(message("read_idx: ", path, ": dimension ", i, " has size ", size));
+    total *= size;
+    if (total > (std::uint64_t(1) << 32))
+      throw FormatError(message("read_idx: ", path, ": implausible size (over 2^32 elements)"));
+    a.dims.push_back(static_cast<std::int64_t>(size));
+  }
+  a.data.resize(static_cast<std::size_t>(total));
+  const std::size_t got = detail::gz_read(f.get(), a.data.data(), a.data.size(), path);
+  if (got != a.data.size())
+    throw FormatError(message("read_idx: ", path, ": truncated: the header promises ", total,
+                              " bytes of data, the file holds ", got));
+  std::uint8_t extra = 0;
+  if (detail::gz_read(f.get(), &extra, 1, path) != 0)
+    throw FormatError(message("read_idx: ", path, ": trailing data after ", total, " elements"));
+  return a;
+}
+
+/// Where the examples look for Fashion-MNIST: $SUBSPACE_FASHION_MNIST if set, else where
+/// Debian's `dataset-fashion-mnist` package installs it.
+inline std::string default_fashion_mnist_dir() {
+  const char* env = std::getenv("SUBSPACE_FASHION_MNIST");
+  return env && *env ? std::string(env) : std::string("/usr/share/datasets/fashion-mnist");
+}
+
+/// One split of Fashion-MNIST: images N x 784 (row i = image i, pixels row-major, scaled to
+/// [0, 1]) and labels 0..9.
+struct LabelledImages {
+  Eigen::MatrixXf images;
+  Eigen::VectorXi labels;
+};
+
+/// Loads the training (60 000) or test (10 000) split from `dir`
+/// ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; the .gz name is tried first).
+/// Throws DataFileError (with the install hint) or subspace::FormatError (a corrupt file, image
+/// and label counts that differ, images that are not 28 x 28, a label above 9).
+inline LabelledImages load_fashion_mnist(const std::string& dir, bool train) {
+  using subspace::FormatError;
+  using subspace::detail::message;
+  const std::string stem = dir + "/" + (train ? "train" : "t10k");
+  auto pick = [](const std::string& base) {
+    if (std::ifstream(base + ".gz", std::ios::binary)) return base + ".gz";
+    if (std::ifstream(base, std::ios::binary)) return base;
+    throw DataFileError("Fashion-MNIST: neither " + base + ".gz nor " + base +
+                        " exists. Install Debian's dataset-fashion-mnist package, or pass "
+                        "--data DIR (or set SUBSPACE_FASHION_MNIST) to its location.");
+  };
+  const IdxArray img = read_idx(pick(stem + "-images-idx3-ubyte"));
+  const IdxArray lab = read_idx(pick(stem + "-labels-idx1-ubyte"));
+  if (img.dims.size() != 3 || img.dims[1] != 28 || img.dims[2] != 28)
+    throw FormatError(message("Fashion-MNIST: ", stem, ": the images are not N x 28 x 28"));
+  if (lab.dims.size() != 1 || lab.dims[0] != img.dims[0])
+    throw FormatError(message("Fashion-MNIST: ", stem, ": ", img.dims[0], " images but ",
+                              lab.dims.empty() ? 0 : lab.dims[0], " labels"));
+  const Eigen::Index n = img.dims[0], d = 784;
+  LabelledImages out;
+  out.images.resize(n, d);
+  out.labels.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const std::uint8_t y = lab.data[static_cast<std::size_t>(i)];
+    if (y > 9) throw FormatError(message("Fashion-MNIST: ", stem, ": label ", int(y), " at ", i));
+    out.labels(i) = y;
+    for (Eigen::Index j = 0; j < d; ++j)
+      out.images(i, j) = float(img.data[static_cast<std::size_t>(i * d + j)]) / 255.0f;
+  }
+  return out;
+}
+
+}  // namespace subspace_examples
