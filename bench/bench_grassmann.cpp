@@ -14,23 +14,19 @@
 #include <random>
 #include <string>
 #include <subspace/subspace.hpp>
+#include <utility>
 
-#include "alloc_counter.hpp"
+#include "common.hpp"
 
 namespace {
 
 using subspace::Index;
 using subspace::Retraction;
 
-/// Runs `body` in the benchmark loop and records heap allocations per call (see above).
+/// The timing loop of bench/common.hpp.
 template <class Body>
 void run(benchmark::State& st, Body&& body) {
-  [[maybe_unused]] const long before = bench::g_allocs.load();
-  for (auto _ : st) body();
-#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
-  st.counters["allocs"] =
-      static_cast<double>(bench::g_allocs.load() - before) / static_cast<double>(st.iterations());
-#endif
+  bench::measure(st, std::forward<Body>(body));
 }
 
 /// A point, a second point at distance about 0.5, a tangent D (|D| = 0.5), a vector to transport

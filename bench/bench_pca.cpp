@@ -7,7 +7,7 @@
 //     stream  partial_fit in blocks of 1000 rows with max_state_rank = k (memory O(d (k + b)));
 //   pcascore_<variant>/<N>/<d>/<k>: scoring 10 000 rows; gemm = X V_k, ours = PCA::scores.
 // Counters: `allocs` (heap allocations per call) and `peak_mb`, the peak live heap during one
-// call above what was live before it (data excluded), counted at malloc (alloc_counter.hpp).
+// call above what was live before it (data excluded), counted at malloc (bench/common.hpp).
 // Shapes: 10000 x 256 and 60000 x 784 in double, 50000 x 768 in float (the list).
 //   ./build/release/bench/bench_pca --benchmark_format=json | python3 bench/ratios.py
 #include <benchmark/benchmark.h>
@@ -20,8 +20,9 @@
 #include <string>
 #include <subspace/pca.hpp>
 #include <type_traits>
+#include <utility>
 
-#include "alloc_counter.hpp"
+#include "common.hpp"
 
 namespace {
 
@@ -29,6 +30,12 @@ using subspace::Index;
 
 template <class S>
 using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// The timing loop of bench/common.hpp with peak heap.
+template <class Body>
+void run(benchmark::State& st, Body&& body) {
+  bench::measure(st, std::forward<Body>(body), true);
+}
 
 /// N x d data with a decaying spectrum (singular values ~ 1 / (1 + j / 8)) plus noise: the
 /// shape of image or embedding data, where k = 64 captures most of the energy.
@@ -44,24 +51,6 @@ Mat<S> data(Index n, Index d, unsigned seed) {
   Mat<S> x = z * w;
   x.array() += S(3);  // a mean to remove
   return x;
-}
-
-template <class Body>
-void run(benchmark::State& st, Body&& body) {
-  [[maybe_unused]] const long before = bench::g_allocs.load();
-  [[maybe_unused]] long long peak = 0;
-  for (auto _ : st) {
-    [[maybe_unused]] const long long base = bench::reset_peak();
-    body();
-#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
-    peak = std::max(peak, bench::g_peak.load() - base);
-#endif
-  }
-#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
-  st.counters["allocs"] =
-      static_cast<double>(bench::g_allocs.load() - before) / static_cast<double>(st.iterations());
-  st.counters["peak_mb"] = static_cast<double>(peak) / 1e6;
-#endif
 }
 
 template <class S>

@@ -29,12 +29,16 @@
 #include <vector>
 
 #include "common/idx.hpp"
+#include "common/util.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using subspace::Index;
 using subspace::RankRule;
+using subspace_examples::Clock;
+using subspace_examples::mean;
+using subspace_examples::sd;
+using subspace_examples::seconds_since;
 using Pca = subspace::PCA<float>;
 
 const char* const kClassNames[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -53,37 +57,24 @@ struct Options {
   int seeds = 5;
 };
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--data") {
-      o.data = value();
-    } else if (a == "--json") {
-      o.json = value();
-    } else if (a == "--svg") {
-      o.svg = value();
-    } else if (a == "--svg-class") {
-      o.svg_class = std::stoi(value());
-      if (o.svg_class < 0 || o.svg_class > 9) throw std::invalid_argument("--svg-class: 0..9");
-    } else if (a == "--seeds") {
-      o.seeds = std::stoi(value());
-      if (o.seeds < 1 || o.seeds > 100) throw std::invalid_argument("--seeds: 1..100");
-    } else if (a == "--help" || a == "-h") {
-      std::cout << "usage: pca_anomaly [--data DIR] [--json FILE] [--svg FILE] [--svg-class C] "
-                   "[--seeds S]\n";
-      std::exit(0);
-    } else {
-      throw std::invalid_argument("unknown option " + a + " (try --help)");
-    }
+  subspace_examples::Args args(
+      argc, argv,
+      "usage: pca_anomaly [--data DIR] [--json FILE] [--svg FILE] [--svg-class C] [--seeds S]");
+  while (args.next()) {
+    if (args.is("--data"))
+      o.data = args.value();
+    else if (args.is("--json"))
+      o.json = args.value();
+    else if (args.is("--svg"))
+      o.svg = args.value();
+    else if (args.is("--svg-class"))
+      o.svg_class = int(args.integer(0, 9));
+    else if (args.is("--seeds"))
+      o.seeds = int(args.integer(1, 100));
+    else
+      args.unknown();
   }
   return o;
 }
@@ -106,17 +97,6 @@ std::array<double, 3> aurocs(const Pca& pca, const Eigen::MatrixXf& test,
     if (curves) (*curves)[static_cast<std::size_t>(s)] = subspace::roc_curve(*v[s], anomalous);
   }
   return out;
-}
-
-double mean(const std::vector<double>& v) {
-  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-double sd(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  const double m = mean(v);
-  double acc = 0;
-  for (double x : v) acc += (x - m) * (x - m);
-  return std::sqrt(acc / static_cast<double>(v.size() - 1));
 }
 
 void write_svg(const std::string& path, const std::array<subspace::RocCurve, 3>& curves,

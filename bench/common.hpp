@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// bench/alloc_counter.hpp: heap allocations and peak live heap bytes, counted at malloc.
+// bench/common.hpp: what every benchmark program shares: heap allocations and peak live heap
+// bytes counted at malloc, the timing loop that reports them, and seeded Gaussian data.
 // Include from exactly one translation unit per benchmark program (it defines malloc & co).
 //
 // Eigen allocates through std::malloc (not operator new), so the count is taken at malloc itself:
@@ -9,8 +10,13 @@
 // SUBSPACE_BENCH_NO_MALLOC_COUNT is defined: benchmarks then report no counters.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <random>
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -79,3 +85,39 @@ void free(void* p) {
 }
 }
 #endif
+
+namespace bench {
+
+/// Runs `body` in the benchmark loop and reports `allocs` (heap allocations per call) and, with
+/// `peak`, `peak_mb` (the largest live heap of one call above what was live before it).
+template <class Body>
+void measure(benchmark::State& st, Body&& body, bool peak = false) {
+  [[maybe_unused]] const long before = g_allocs.load();
+  [[maybe_unused]] long long top = 0;
+  for (auto _ : st) {
+    [[maybe_unused]] const long long base = peak ? reset_peak() : 0;
+    body();
+#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
+    if (peak) top = std::max(top, g_peak.load() - base);
+#endif
+  }
+#ifndef SUBSPACE_BENCH_NO_MALLOC_COUNT
+  st.counters["allocs"] =
+      static_cast<double>(g_allocs.load() - before) / static_cast<double>(st.iterations());
+  if (peak) st.counters["peak_mb"] = static_cast<double>(top) / 1e6;
+#endif
+}
+
+/// rows x cols standard normal entries from a seeded generator.
+template <class S>
+Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> gaussian(Eigen::Index rows, Eigen::Index cols,
+                                                          unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> g;
+  Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> a(rows, cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) a(i, j) = static_cast<S>(g(gen));
+  return a;
+}
+
+}  // namespace bench

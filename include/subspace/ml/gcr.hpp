@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+// ml/gcr.hpp: a Grassmann Class Representation head (Wang, Li & Zhang, "Get the Best of Both
+// Worlds: Improving Accuracy and Transferability by Grassmann Class Representation", ICCV 2023).
+//
+// Class c is a k-dimensional subspace with orthonormal basis S_c (d x k); the bases are stored
+// side by side, S = [S_1 ... S_C] (d x C k, the GrassmannProduct layout). For a feature x (d),
+// with x_hat = x / |x| (feature normalization, as the paper; optional),
+//   logit_c(x) = s |S_c^T x_hat|          (s: the logit scale; k = 1: s |cos angle(x, S_1)|).
+// A batch X (d x B, one feature per column) costs one GEMM P = S^T X_hat (C k x B) plus the
+// grouped column norms of P: the forward pass is GEMM-bound (bench/bench_gcr.cpp).
+//
+// Backward, for upstream gradients D = dL/dlogits (C x B):
+//   Q_cb = D_cb s P_cb / |P_cb|   (C k x B; the blocks of P per class and sample),
+//   dL/dS = X_hat Q^T             (d x C k, Euclidean; the Riemannian gradient is its
+//                                  blockwise tangent projection, done by the optimiser),
+//   dL/dX_hat = S Q,  dL/dx = (I - x_hat x_hat^T) (dL/dx_hat) / |x|   (d x B).
+// Non-differentiable points, by a documented rule: where P_cb = 0 (x orthogonal to class c) the
+// norm's minimum-norm subgradient 0 is used; a zero feature x = 0 has x_hat = 0, logits 0 and
+// gradient 0 with respect to x. Both are measure-zero events in training.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/SVD>
+#include <cmath>
+#include <istream>
+#include <ostream>
+#include <vector>
+
+#include "../basis.hpp"
+#include "../config.hpp"
+#include "../detail/checks.hpp"
+#include "../detail/serialize.hpp"
+#include "../grassmann_product.hpp"
+#include "../traits.hpp"
+
+namespace subspace {
+
+/// Mean softmax cross-entropy of logits (C x B) against labels (B, values in [0, C)), and its
+/// gradient dL/dlogits = (softmax - onehot) / B, computed with the max subtracted (no overflow).
+/// Cost O(C B). Throws DimensionMismatch (sizes), InvalidParameter (a label outside [0, C)),
+/// NonFiniteInput.
+template <class DL, class DY>
+typename DL::Scalar softmax_cross_entropy(
+    const Eigen::MatrixBase<DL>& logits, const Eigen::MatrixBase<DY>& labels,
+    Eigen::Matrix<typename DL::Scalar, Eigen::Dynamic, Eigen::Dynamic>* grad = nullptr) {
+  using Scalar = typename DL::Scalar;
+  constexpr const char* func = "subspace::softmax_cross_entropy";
+  if (labels.size() != logits.cols() || logits.rows() < 1)
+    throw DimensionMismatch(detail::message(func, ": logits ",
+                                            detail::shape(logits.rows(), logits.cols()), " and ",
+                                            labels.size(), " labels"));
+  detail::require_finite(logits, func, "logits");
+  const Index c = logits.rows(), b = logits.cols();
+  if (grad) grad->resize(c, b);
+  Scalar loss = 0;
+  for (Index j = 0; j < b; ++j) {
+    const auto y = static_cast<Index>(labels(j));
+    if (y < 0 || y >= c)
+      throw InvalidParameter(detail::message(func, ": label ", y, " outside [0, ", c, ")"));
+    const Scalar mx = logits.col(j).maxCoeff();
+    const Scalar sum = (logits.col(j).array() - mx).exp().sum();
+    loss += std::log(sum) - (logits(y, j) - mx);
+    if (grad) {
+      grad->col(j) = ((logits.col(j).array() - mx).exp() / sum).matrix() / Scalar(b);
+      (*grad)(y, j) -= Scalar(1) / Scalar(b);
+    }
+  }
+  return loss / Scalar(b);
+}
+
+/// Options of a GCR head.
+struct GcrOptions {
+  double scale = 16;               ///< s, the logit scale (> 0)
+  bool normalize_features = true;  ///< x_hat = x / |x| (the paper's choice) or x as given
+};
+
+/// The GCR head: C class subspaces of dimension k in R^d (file comment for the formulas).
+template <class Scalar_>
+class GcrHead {
+ public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using Bases = GrassmannProduct<Scalar>;
+
+  /// A head with the given bases (d x C k, each block orthonormal, checked) and options.
+  /// Throws DimensionMismatch (k does not divide the columns), NotOrthonormal, InvalidParameter
+  /// (scale <= 0 or not finite).
+  explicit GcrHead(const Bases& bases, const GcrOptions& options = {}) : s_(bases), opt_(options) {
+    if (!(options.scale > 0) || !std::isfinite(options.scale))
+      throw InvalidParameter(detail::message(
+          "subspace::GcrHead: the scale must be finite and > 0, got ", options.scale));
+  }
+
+  /// Random initialization: C independent Haar-uniform points of Gr(k, d).
+  template <class Rng>
+  static GcrHead random(Index d, Index classes, Index k, Rng& rng, const GcrOptions& options = {}) {
+    if (k < 1 || k > d || classes < 1)
+      throw DimensionMismatch(
+          detail::message("subspace::GcrHead::random: need 1 <= k <= d and C >= 1, got d = ", d,
+                          ", C = ", classes, ", k = ", k));
+    return GcrHead(Bases::random(d, k, classes, rng), options);
+  }
+
+  /// CLAFIC initialization (Watanabe 1967; the classic subspace classifier): S_c = the k leading
+  /// left singular vectors of the class's (normalized, if the options say so) features,
+  /// uncentered: the subspace that keeps most of the class's energy. x: d x N features,
+  /// labels: N values in [0, C). Cost: one thin SVD per class, O(d N_c min(d, N_c)).
+  /// Throws DimensionMismatch, InvalidParameter (bad label), NonFiniteInput, RankDeficient (a
+  /// class with fewer than k linearly independent features).
+  template <class DX, class DY>
+  static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& labels,
+                                Index classes, Index k, const GcrOptions& options = {}) {
+    constexpr const char* func = "subspace::GcrHead::from_class_pca";
+    if (labels.size() != x.cols() || k < 1 || k > x.rows() || classes < 1)
+      throw DimensionMismatch(
+          detail::message(func, ": features ", detail::shape(x.rows(), x.cols()), ", ",
+                          labels.size(), " labels, C = ", classes, ", k = ", k));
+    detail::require_finite(x, func, "features");
+    std::vector<std::vector<Index>> members(static_cast<std::size_t>(classes));
+    for (Index j = 0; j < labels.size(); ++j) {
+      const auto y = static_cast<Index>(labels(j));
+      if (y < 0 || y >= classes)
+        throw InvalidParameter(detail::message(func, ": label ", y, " outside [0, ", classes, ")"));
+      members[static_cast<std::size_t>(y)].push_back(j);
+    }
+    Matrix s(x.rows(), classes * k);
+    for (Index c = 0; c < classes; ++c) {
+      const auto& m = members[static_cast<std::size_t>(c)];
+      Matrix xc(x.rows(), static_cast<Index>(m.size()));
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        xc.col(static_cast<Index>(i)) = x.col(m[i]);
+        if (options.normalize_features) {
+          const Scalar nrm = detail::safe_norm(xc.col(static_cast<Index>(i)));
+          if (nrm > 0) xc.col(static_cast<Index>(i)) /= nrm;
+        }
+      }
+      if (xc.cols() < k)
+        throw RankDeficient(detail::message(func, ": class ", c, " has ", xc.cols(),
+                                            " features, fewer than k = ", k));
+      s.middleCols(c * k, k) = svd_basis(xc, RankRule::fixed(k)).basis;
+    }
+    return GcrHead(Bases::from_orthonormal(s, k), options);
+  }
+
+  const Bases& bases() const { return s_; }
+  Bases& bases() { return s_; }
+  const GcrOptions& options() const { return opt_; }
+  Index feature_dim() const { return s_.ambient_dim(); }
+  Index classes() const { return s_.count(); }
+  Index subspace_dim() const { return s_.dim(); }
+
+  /// Logits (C x B) of the features X (d x B): s |S_c^T x_hat_b|. One GEMM (2 C k d B flops)
+  /// plus O(C k B). Throws DimensionMismatch, NonFiniteInput.
+  template <class Derived>
+  Matrix logits(const Eigen::MatrixBase<Derived>& x) const {
+    Matrix p, xh;
+    Vector inv;
+    Matrix out;
+    forward(x, xh, inv, p, out);
+    return out;
+  }
+
+  /// Gradients of a loss L through the head, given D = dL/dlogits (C x B) for the batch X:
+  /// `dx` (d x B, for the backbone) and `dbases` (d x C k, Euclidean, for the optimiser, which
+  /// projects it to the tangent space). Two more GEMMs than `logits`. Throws DimensionMismatch,
+  /// NonFiniteInput.
+  struct Gradients {
+    Matrix dx, dbases;
+  };
+  template <class DX, class DD>
+  Gradients backward(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DD>& dlogits) const {
+    constexpr const char* func = "subspace::GcrHead::backward";
+    Matrix p, xh, out;
+    Vector inv;
+    forward(x, xh, inv, p, out);
+    if (dlogits.rows() != classes() || dlogits.cols() != x.cols())
+      throw DimensionMismatch(detail::message(func, ": dL/dlogits must be ",
+                                              detail::shape(classes(), x.cols()), ", got ",
+                                              detail::shape(dlogits.rows(), dlogits.cols())));
+    detail::require_finite(dlogits, func, "dL/dlogits");
+    const Index k = subspace_dim(), b = x.cols();
+    const Scalar sc = Scalar(opt_.scale);
+    // Q = D s P / |P| blockwise (0 where P = 0), in place of P.
+    for (Index j = 0; j < b; ++j)
+      for (Index c = 0; c < classes(); ++c) {
+        auto blk = p.col(j).segment(c * k, k);
+        const Scalar nrm = out(c, j) / sc;  // |P_cb|
+        if (nrm > Scalar(0))
+          blk *= dlogits(c, j) * sc / nrm;
+        else
+          blk.setZero();
+      }
+    Gradients g;
+    g.dbases.noalias() = xh * p.transpose();
+    g.dx.noalias() = s_.basis() * p;  // dL/dx_hat
+    if (opt_.normalize_features) {
+      for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|; 0 for a zero feature
+        auto col = g.dx.col(j);
+        col -= xh.col(j) * xh.col(j).dot(col);
+        col *= inv(j);
+      }
+    }
+    return g;
+  }
+
+  /// One Riemannian step of the bases with an optimiser over GrassmannProduct (RiemannianSGD or
+  /// RiemannianAdam) from the Euclidean gradient `dbases`; every block stays orthonormal.
+  template <class Optimizer, class Derived>
+  void step(Optimizer& opt, const Eigen::MatrixBase<Derived>& dbases) {
+    opt.step(s_, dbases);
+  }
+
+  /// Text format of detail/serialize.hpp: "subspace::GcrHead 1", options, k, the bases.
+  void save(std::ostream& os) const {
+    detail::write_header(os, "subspace::GcrHead", 1);
+    os.precision(17);
+    os << opt_.scale << ' ' << (opt_.normalize_features ? 1 : 0) << ' ' << subspace_dim() << '\n';
+    detail::write_matrix(os, s_.basis());
+    if (!os) throw FormatError("subspace::GcrHead::save: the stream failed");
+  }
+  /// Reads a head written by `save`; FormatError (head unchanged) on a wrong header, truncation,
+  /// non-finite values, a bad layout or bases that are not orthonormal.
+  void load(std::istream& is) {
+    constexpr const char* func = "subspace::GcrHead::load";
+    detail::read_header(is, "subspace::GcrHead", 1, func);
+    GcrOptions o;
+    o.scale = detail::read_value<double>(is, func, "scale");
+    const int norm = detail::read_value<int>(is, func, "normalization flag");
+    const long long k = detail::read_value<long long>(is, func, "k");
+    Matrix s;
+    detail::read_matrix(is, s, func, "bases");
+    if (!(o.scale > 0) || !std::isfinite(o.scale) || (norm != 0 && norm != 1) || k < 1 ||
+        s.cols() % k != 0 || s.cols() == 0)
+      throw FormatError(detail::message(func, ": inconsistent head"));
+    o.normalize_features = norm == 1;
+    try {
+      *this = GcrHead(Bases::from_orthonormal(s, static_cast<Index>(k)), o);
+    } catch (const InvalidArgument& e) {
+      throw FormatError(detail::message(func, ": ", e.what()));
+    }
+  }
+
+ private:
+  template <class Derived>
+  void forward(const Eigen::MatrixBase<Derived>& x, Matrix& xh, Vector& inv, Matrix& p,
+               Matrix& out) const {
+    constexpr const char* func = "subspace::GcrHead::logits";
+    if (x.rows() != feature_dim())
+      throw DimensionMismatch(detail::message(func, ": features must have ", feature_dim(),
+                                              " rows, got ", detail::shape(x.rows(), x.cols())));
+    detail::require_finite(x, func, "features");
+    const Index b = x.cols(), k = subspace_dim(), c = classes();
+    xh = x;
+    inv.setOnes(b);
+    if (opt_.normalize_features) {
+      for (Index j = 0; j < b; ++j) {
+        const Scalar nrm = detail::safe_norm(xh.col(j));
+        inv(j) = nrm > Scalar(0) ? Scalar(1) / nrm : Scalar(0);
+        xh.col(j) *= inv(j);
+      }
+    }
+    p.resize(c * k, b);
+    p.noalias() = s_.basis().transpose() * xh;
+    // Grouped column norms: P viewed as k x (C B), column norms, viewed back as C x B.
+    out.resize(c, b);
+    Eigen::Map<const Matrix> blocks(p.data(), k, c * b);
+    Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> flat(out.data(), c * b);
+    flat = blocks.colwise().norm() * Scalar(opt_.scale);
+  }
+
+  Bases s_;
+  GcrOptions opt_;
+};
+
+}  // namespace subspace

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+// ml/gradient_projection.hpp: orthogonal-gradient updates for continual learning.
+//
+// Gradient Projection Memory (GPM; Saha, Garg & Roy, "Gradient Projection Memory for Continual
+// Learning", ICLR 2021). A dense layer y = W x with W of shape (out x d) changes its outputs on
+// earlier inputs x only through Delta W x. If the inputs of earlier tasks lie (mostly) in
+// span(M), M d x m orthonormal, then a step Delta W = G (I - M M^T) leaves W x unchanged for
+// every x in span(M): the *input space* of the layer is protected, on the right of G.
+//
+// After each task the memory grows from a representation matrix R (d x s: the layer's inputs on
+// s samples of that task), keeping only what M does not already capture (Saha et al., eq. 8-10):
+//   R_hat = R - M M^T R,   R_hat = U S V^T (thin SVD),
+//   add the fewest k leading columns of U with  |M^T R|_F^2 + sum_{i<=k} s_i^2 >= eps |R|_F^2,
+// so eps is the fraction of the task's representation energy the memory must hold. New
+// directions are re-orthogonalized against M (and among themselves, by QR), so M stays
+// orthonormal to a few eps however many tasks are added (tested).
+//
+// SpectralProtection is the second strategy, after "Sculpting Subspaces" (Nayak et al., 2025:
+// constrained full fine-tuning for continual learning): it protects the top singular subspaces
+// of the *weights* themselves, with the rank chosen per layer from the spectrum (an energy rule),
+// and projects gradients off both sides: G <- (I - U U^T) G (I - V V^T). It needs no stored
+// activations and no pass over old data, at the price of protecting what the weights emphasize
+// rather than what earlier inputs used.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <algorithm>
+#include <cmath>
+
+#include "../basis.hpp"
+#include "../config.hpp"
+#include "../detail/checks.hpp"
+#include "../traits.hpp"
+
+namespace subspace {
+
+/// GPM's threshold schedule: eps_t = min(max, base + increment * t) for task t = 0, 1, ...
+/// (Saha et al. use 0.97 + 0.003 t on 5-datasets / miniImageNet; 0.95 - 0.99 on PMNIST).
+struct ThresholdSchedule {
+  double base = 0.97, increment = 0.003, max = 1.0;
+  double at(Index task) const { return std::min(max, base + increment * double(task)); }
+};
+
+/// What one memory update did (sizes and energies: the budget of the method).
+struct MemoryUpdate {
+  Index added = 0;           ///< directions added by this update
+  Index size = 0;            ///< m after the update
+  Index dim = 0;             ///< d, the input dimension
+  double energy_before = 0;  ///< fraction of |R|_F^2 the memory held before the update
+  double energy_after = 0;   ///< ... and after
+  bool saturated = false;    ///< m == d: every later projected gradient is zero
+  std::size_t bytes = 0;     ///< d m scalars held by the memory after the update
+};
+
+/// The GPM memory of one layer: an orthonormal basis M (d x m) of its protected input space.
+template <class Scalar_>
+class GradientProjectionMemory {
+ public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
+  /// An empty memory (m = 0) for a layer with d inputs (d >= 1; DimensionMismatch otherwise).
+  explicit GradientProjectionMemory(Index d) : m_(d, 0) {
+    if (d < 1)
+      throw DimensionMismatch(detail::message(
+          "subspace::GradientProjectionMemory: the input dimension must be >= 1, got ", d));
+  }
+
+  Index dim() const { return m_.rows(); }
+  Index size() const { return m_.cols(); }
+  bool saturated() const { return size() == dim(); }
+  /// d x m, orthonormal columns: the protected input directions, oldest first.
+  const Matrix& basis() const { return m_; }
+
+  /// Adds to the memory the directions of R (d x s, s >= 1) it does not hold yet, by the energy
+  /// criterion above with threshold eps in (0, 1]. Never adds more directions than the numerical
+  /// rank of R - M M^T R (directions below it are rounding noise), so eps = 1 on rank-deficient
+  /// data adds the whole numerical span and stops. Cost: the thin SVD of the d x s residual,
+  /// O(d s min(d, s)), plus 4 d m s for the projections; memory d (m + k) scalars.
+  /// Throws DimensionMismatch (R has != d rows or no column), NonFiniteInput, InvalidParameter
+  /// (eps outside (0, 1]). When the memory is already saturated it reports so and adds nothing.
+  template <class Derived>
+  MemoryUpdate update(const Eigen::MatrixBase<Derived>& r, double eps) {
+    constexpr const char* func = "subspace::GradientProjectionMemory::update";
+    if (r.rows() != dim() || r.cols() < 1)
+      throw DimensionMismatch(detail::message(func, ": R must be ", dim(), " x s with s >= 1, got ",
+                                              detail::shape(r.rows(), r.cols())));
+    if (!(eps > 0.0 && eps <= 1.0))
+      throw InvalidParameter(detail::message(func, ": the threshold must be in (0, 1], got ", eps));
+    detail::require_finite(r, func, "R");
+    MemoryUpdate rep;
+    rep.dim = dim();
+    const Matrix rr = r;
+    const Scalar total = rr.squaredNorm();
+    Matrix resid = rr;
+    Scalar held = 0;
+    if (size() > 0) {
+      Matrix mr(size(), rr.cols());
+      mr.noalias() = m_.transpose() * rr;
+      held = mr.squaredNorm();
+      resid.noalias() -= m_ * mr;
+    }
+    rep.energy_before = total > 0 ? double(std::min(Scalar(1), held / total)) : 1.0;
+    Index k = 0;
+    Matrix add;
+    if (!saturated() && total > 0 && rep.energy_before < eps) {
+      const auto res = svd_basis(resid, RankRule::automatic());
+      // The numerical rank of the residual is judged against the scale of R, not of the
+      // residual itself: directions below max(d, s) eps |R|_2 are rounding of what M holds.
+      const Scalar floor =
+          Scalar(std::max(rr.rows(), rr.cols())) * Tolerance<Scalar>::epsilon() * std::sqrt(total);
+      Scalar acc = held;
+      const Scalar target = Scalar(eps) * total * (Scalar(1) - 10 * Tolerance<Scalar>::epsilon());
+      while (k < res.rank && k < dim() - size() && acc < target && res.singular_values(k) > floor) {
+        acc += res.singular_values(k) * res.singular_values(k);
+        ++k;
+      }
+      if (k > 0) {
+        add = res.basis.leftCols(k);
+        if (size() > 0) {  // one more Gram-Schmidt pass against M, then QR among themselves
+          Matrix ma(size(), k);
+          ma.noalias() = m_.transpose() * add;
+          add.noalias() -= m_ * ma;
+        }
+        Eigen::HouseholderQR<Matrix> qr(add);
+        add = qr.householderQ() * Matrix::Identity(dim(), k);
+        Matrix grown(dim(), size() + k);
+        grown << m_, add;
+        m_.swap(grown);
+      }
+    }
+    rep.added = k;
+    rep.size = size();
+    rep.saturated = saturated();
+    if (k > 0 && total > 0) {
+      Matrix mr(size(), rr.cols());
+      mr.noalias() = m_.transpose() * rr;
+      rep.energy_after = double(std::min(Scalar(1), mr.squaredNorm() / total));
+    } else {
+      rep.energy_after = rep.energy_before;
+    }
+    rep.bytes = std::size_t(dim()) * std::size_t(size()) * sizeof(Scalar);
+    return rep;
+  }
+
+  /// In place, G <- G (I - M M^T) for the gradient G (out x d) of a dense layer y = W x with W
+  /// out x d (the PyTorch / Eigen layout): the step no longer changes W x for x in span(M).
+  /// Cost 4 out d m flops (two GEMMs). The workspace (out x m) is kept between calls, so
+  /// nothing of ours is allocated once the shapes are stable (Eigen's GEMM still takes its
+  /// packing buffers from the heap for large products: 3-4 per call at d = 1024), and a memory
+  /// must not be used from two threads at once. For m > d/2 a dense projector would be cheaper
+  /// (bench/bench_gpm.cpp measures where); not done.
+  /// Throws DimensionMismatch (G has != d columns).
+  template <class Derived>
+  void project(Eigen::MatrixBase<Derived>& g) const {
+    constexpr const char* func = "subspace::GradientProjectionMemory::project";
+    if (g.cols() != dim())
+      throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " columns, got ",
+                                              detail::shape(g.rows(), g.cols())));
+    if (size() == 0) return;
+    work_.resize(g.rows(), size());
+    work_.noalias() = g * m_;
+    g.noalias() -= work_ * m_.transpose();
+  }
+  template <class Derived>
+  void project(Eigen::MatrixBase<Derived>&& g) const {
+    project(g);
+  }
+
+  /// In place, G <- (I - M M^T) G for the layout y = W^T x, W d x out (inputs on the rows).
+  /// Cost 4 d out m flops; same workspace and allocation rules. Throws DimensionMismatch.
+  template <class Derived>
+  void project_transposed(Eigen::MatrixBase<Derived>& g) const {
+    constexpr const char* func = "subspace::GradientProjectionMemory::project_transposed";
+    if (g.rows() != dim())
+      throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " rows, got ",
+                                              detail::shape(g.rows(), g.cols())));
+    if (size() == 0) return;
+    work_.resize(size(), g.cols());
+    work_.noalias() = m_.transpose() * g;
+    g.noalias() -= m_ * work_;
+  }
+
+ private:
+  Matrix m_;
+  mutable Matrix work_;
+};
+
+/// The second strategy (file comment): protection of the top singular subspaces of a layer's
+/// weights. After a task, `update(W)` takes the SVD W = U S V^T (W out x d) and keeps the
+/// smallest r with sum_{i<=r} s_i^2 >= f sum_i s_i^2 (RankRule::energy(f): the rank adapts to
+/// each layer's spectrum); `project(G)` then removes from a gradient every component that
+/// would change W along those directions: G <- (I - U_r U_r^T) G (I - V_r V_r^T).
+template <class Scalar_>
+class SpectralProtection {
+ public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
+  /// Protection for a layer of shape out x d with energy fraction f in (0, 1].
+  SpectralProtection(Index out, Index d, double fraction) : u_(out, 0), v_(d, 0), f_(fraction) {
+    if (out < 1 || d < 1)
+      throw DimensionMismatch(
+          detail::message("subspace::SpectralProtection: shape ", detail::shape(out, d)));
+    (void)RankRule::energy(fraction);  // validates f: InvalidParameter outside (0, 1]
+  }
+
+  Index rank() const { return u_.cols(); }
+  const Matrix& left() const { return u_; }
+  const Matrix& right() const { return v_; }
+
+  /// Recomputes the protected subspaces from the current weights W (out x d). Cost: the SVD of
+  /// W, O(out d min(out, d)). Throws DimensionMismatch, NonFiniteInput.
+  template <class Derived>
+  Index update(const Eigen::MatrixBase<Derived>& w) {
+    constexpr const char* func = "subspace::SpectralProtection::update";
+    if (w.rows() != u_.rows() || w.cols() != v_.rows())
+      throw DimensionMismatch(detail::message(func, ": W must be ",
+                                              detail::shape(u_.rows(), v_.rows()), ", got ",
+                                              detail::shape(w.rows(), w.cols())));
+    detail::require_finite(w, func, "W");
+    const Matrix wm = w;
+    Eigen::BDCSVD<Matrix> svd(wm, Eigen::ComputeThinU | Eigen::ComputeThinV);
+    detail::require_svd_ok(svd, func);
+    const Index r = RankRule::energy(f_).select(svd.singularValues(), wm.rows(), wm.cols(), func);
+    u_ = svd.matrixU().leftCols(r);
+    v_ = svd.matrixV().leftCols(r);
+    return r;
+  }
+
+  /// In place, G <- (I - U U^T) G (I - V V^T) for G out x d. Cost 4 out d r flops (two rank-r
+  /// corrections). Same workspace rule as GradientProjectionMemory::project.
+  template <class Derived>
+  void project(Eigen::MatrixBase<Derived>& g) const {
+    constexpr const char* func = "subspace::SpectralProtection::project";
+    if (g.rows() != u_.rows() || g.cols() != v_.rows())
+      throw DimensionMismatch(detail::message(func, ": G must be ",
+                                              detail::shape(u_.rows(), v_.rows()), ", got ",
+                                              detail::shape(g.rows(), g.cols())));
+    if (rank() == 0) return;
+    work_.resize(rank(), g.cols());
+    work_.noalias() = u_.transpose() * g;
+    g.noalias() -= u_ * work_;
+    work_.resize(g.rows(), rank());
+    work_.noalias() = g * v_;
+    g.noalias() -= work_ * v_.transpose();
+  }
+  template <class Derived>
+  void project(Eigen::MatrixBase<Derived>&& g) const {
+    project(g);
+  }
+
+ private:
+  Matrix u_, v_;
+  double f_;
+  mutable Matrix work_;
+};
+
+}  // namespace subspace
