@@ -128,6 +128,31 @@ TEMPLATE_TEST_CASE("GPM: projected steps leave protected outputs unchanged", "[g
   CHECK((g2 * mem.basis()).cwiseAbs().maxCoeff() <= 50 * eps<S>() * g2.norm() * 10);
 }
 
+TEMPLATE_TEST_CASE("GPM: memories beyond half the dimension project through the complement",
+                   "[gpm]", float, double) {
+  using S = TestType;
+  Rng rng(9106);
+  const Index d = 20, out = 6;
+  GradientProjectionMemory<S> mem(d);
+  mem.update(rng.gaussian<S>(d, 8), 1.0);  // m = 8 <= d / 2: direct path
+  const Mat<S> g0 = rng.gaussian<S>(out, d);
+  for (int round = 0; round < 2; ++round) {
+    const Mat<S> m = mem.basis();
+    const Mat<S> want = g0 - (g0 * m) * m.transpose();
+    Mat<S> g = g0;
+    mem.project(g);
+    CHECK((g - want).cwiseAbs().maxCoeff() <= 100 * eps<S>() * g0.norm());
+    CHECK((g * m).cwiseAbs().maxCoeff() <= 100 * eps<S>() * g0.norm());
+    Mat<S> gt = g0.transpose();
+    mem.project_transposed(gt);
+    CHECK((gt - want.transpose()).cwiseAbs().maxCoeff() <= 100 * eps<S>() * g0.norm());
+    if (round == 0) {
+      mem.update(rng.gaussian<S>(d, 6), 1.0);  // m = 14 > d / 2: complement path
+      REQUIRE(mem.size() == 14);
+    }
+  }
+}
+
 TEMPLATE_TEST_CASE("GPM: the memory stays orthonormal up to saturation", "[gpm]", float, double) {
   using S = TestType;
   Rng rng(9103);

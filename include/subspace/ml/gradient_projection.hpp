@@ -129,6 +129,7 @@ class GradientProjectionMemory {
         Matrix grown(dim(), size() + k);
         grown << m_, add;
         m_.swap(grown);
+        comp_valid_ = false;
       }
     }
     rep.added = k;
@@ -147,11 +148,12 @@ class GradientProjectionMemory {
 
   /// In place, G <- G (I - M M^T) for the gradient G (out x d) of a dense layer y = W x with W
   /// out x d (the PyTorch / Eigen layout): the step no longer changes W x for x in span(M).
-  /// Cost 4 out d m flops (two GEMMs). The workspace (out x m) is kept between calls, so
-  /// nothing of ours is allocated once the shapes are stable (Eigen's GEMM still takes its
-  /// packing buffers from the heap for large products: 3-4 per call at d = 1024), and a memory
-  /// must not be used from two threads at once. For m > d/2 a dense projector would be cheaper
-  /// (bench/bench_gpm.cpp measures where); not done.
+  /// Cost 4 out d min(m, d - m) flops (two GEMMs): for m > d/2 it is computed as G N N^T with a
+  /// cached orthonormal basis N of the complement (built on the first projection after an
+  /// update, O(d^3)). The workspaces are kept between calls, so nothing of ours is allocated
+  /// once the shapes are stable (Eigen's GEMM still takes its packing buffers from the heap for
+  /// large products: 3-4 per call at d = 1024), and a memory must not be used from two threads
+  /// at once.
   /// Throws DimensionMismatch (G has != d columns).
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>& g) const {
@@ -160,6 +162,12 @@ class GradientProjectionMemory {
       throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " columns, got ",
                                               detail::shape(g.rows(), g.cols())));
     if (size() == 0) return;
+    if (use_complement()) {  // G N N^T with N the complement: 4 out d (d - m) flops
+      work_.resize(g.rows(), comp_.cols());
+      work_.noalias() = g * comp_;
+      g.noalias() = work_ * comp_.transpose();
+      return;
+    }
     work_.resize(g.rows(), size());
     work_.noalias() = g * m_;
     g.noalias() -= work_ * m_.transpose();
@@ -170,7 +178,8 @@ class GradientProjectionMemory {
   }
 
   /// In place, G <- (I - M M^T) G for the layout y = W^T x, W d x out (inputs on the rows).
-  /// Cost 4 d out m flops; same workspace and allocation rules. Throws DimensionMismatch.
+  /// Cost 4 d out min(m, d - m) flops; same workspace, complement and allocation rules.
+  /// Throws DimensionMismatch.
   template <class Derived>
   void project_transposed(Eigen::MatrixBase<Derived>& g) const {
     constexpr const char* func = "subspace::GradientProjectionMemory::project_transposed";
@@ -178,14 +187,32 @@ class GradientProjectionMemory {
       throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " rows, got ",
                                               detail::shape(g.rows(), g.cols())));
     if (size() == 0) return;
+    if (use_complement()) {
+      work_.resize(comp_.cols(), g.cols());
+      work_.noalias() = comp_.transpose() * g;
+      g.noalias() = comp_ * work_;
+      return;
+    }
     work_.resize(size(), g.cols());
     work_.noalias() = m_.transpose() * g;
     g.noalias() -= m_ * work_;
   }
 
  private:
+  /// For m > d/2 the projections use an orthonormal basis N of the complement (I - M M^T =
+  /// N N^T), computed once after each update (O(d^3), on the first projection) and cached.
+  bool use_complement() const {
+    if (2 * size() <= dim()) return false;
+    if (!comp_valid_) {
+      comp_ = complement(m_);
+      comp_valid_ = true;
+    }
+    return true;
+  }
+
   Matrix m_;
-  mutable Matrix work_;
+  mutable Matrix work_, comp_;
+  mutable bool comp_valid_ = false;
 };
 
 /// The second strategy (file comment): protection of the top singular subspaces of a layer's
