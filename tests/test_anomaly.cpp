@@ -116,6 +116,11 @@ TEMPLATE_TEST_CASE("threshold_at_fpr and tpr_at_fpr", "[anomaly]", float, double
   CHECK(subspace::threshold_at_fpr(normal, 0.059) == S(95));
   CHECK(subspace::threshold_at_fpr(normal, 1.0) == -std::numeric_limits<S>::infinity());
   CHECK(subspace::threshold_at_fpr(Vec<S>(Vec<S>::Constant(10, S(3))), 0.5) == S(3));
+  // Targets whose product with N rounds below an integer (0.29 * 100 = 28.999...).
+  for (double target : {0.29, 0.57, 0.58}) {
+    const S t = subspace::threshold_at_fpr(normal, target);
+    CHECK((normal.array() > t).count() == static_cast<Index>(std::lround(target * 100)));
+  }
 
   // The defining property on random data with ties: #{> t} <= floor(target N) < #{>= t}.
   std::mt19937_64 gen(8102);
@@ -267,6 +272,11 @@ TEST_CASE("IDX loader: round trips and every error path", "[anomaly][loader][err
   REQUIRE(gz.size() > 20);
   write_raw(dir.file("cut.gz"), std::vector<std::uint8_t>(gz.begin(), gz.begin() + 20));
   CHECK_THROWS_AS(read_idx(dir.file("cut.gz")), subspace::FormatError);
+  // Cut inside the 8-byte CRC / length trailer: zlib would return every byte of data.
+  for (std::size_t cut : {1, 4, 8}) {
+    write_raw(dir.file("trailer.gz"), std::vector<std::uint8_t>(gz.begin(), gz.end() - long(cut)));
+    require_throws<subspace::FormatError>([&] { read_idx(dir.file("trailer.gz")); }, "truncated");
+  }
   auto garbage = gz;
   for (std::size_t i = 10; i < garbage.size(); ++i) garbage[i] = 0xff;
   write_raw(dir.file("garbage.gz"), garbage);

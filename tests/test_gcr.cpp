@@ -100,6 +100,23 @@ TEST_CASE("GCR: zero features, zero projections, basis invariance, k = 1", "[gcr
   CHECK(g.dx.allFinite());
   CHECK(g.dbases.allFinite());
   CHECK(g.dx.col(1).cwiseAbs().maxCoeff() == 0.0);
+  // Normalization is scale-free at every finite scale: denormal and near-overflow features.
+  const Mat<double> x3 = rng.gaussian<double>(6, 4);
+  for (double scale : {1e-310, 1e-300, 1e300}) {
+    CAPTURE(scale);
+    const Mat<double> ls = head.logits(Mat<double>(x3 * scale));
+    CHECK(ls.allFinite());
+    // Denormal inputs carry only about 44 significant bits at 1e-310.
+    CHECK((ls - head.logits(x3)).cwiseAbs().maxCoeff() <= (scale < 1e-300 ? 1e-9 : 1e-13));
+  }
+  // Without normalization, |S_c^T x| of huge features is computed without spurious overflow.
+  GcrOptions raw;
+  raw.normalize_features = false;
+  raw.scale = 1;
+  const GcrHead<double> unnormalized(head.bases(), raw);
+  const Mat<double> big = unnormalized.logits(Mat<double>(x3 * 1e200));
+  CHECK(big.allFinite());
+  CHECK((big / 1e200 - unnormalized.logits(x3)).cwiseAbs().maxCoeff() <= 1e-13);
   // Another basis of the same subspaces: the same logits.
   Mat<double> rotated = head.bases().basis();
   for (Index c = 0; c < 3; ++c)
@@ -186,6 +203,8 @@ TEST_CASE("GCR: softmax cross-entropy, persistence and errors", "[gcr][errors]")
   y(1) = 3;
   require_throws<subspace::InvalidParameter>([&] { subspace::softmax_cross_entropy(lg, y); },
                                              "label 3");
+  require_throws<subspace::DimensionMismatch>(
+      [&] { subspace::softmax_cross_entropy(Mat<double>(3, 0), Eigen::VectorXi(0)); }, "logits");
 
   auto head = GcrHead<double>::random(5, 3, 2, gen);
   std::stringstream ss;

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "helpers.hpp"
@@ -58,6 +59,21 @@ TEMPLATE_TEST_CASE("GPM: the energy rule adds the minimal number of directions",
       const Mat<S> lead = u.leftCols(want).template cast<S>();
       CHECK((mem.basis() * (mem.basis().transpose() * lead) - lead).cwiseAbs().maxCoeff() <=
             S(2e3) * eps<S>());
+    }
+  }
+
+  // The rule does not depend on the scale of R, even where |R|_F^2 would overflow or
+  // underflow in S.
+  {
+    const Mat<S> r = rng.gaussian<S>(d, 5) * rng.gaussian<S>(5, s);
+    const S big = std::is_same<S, float>::value ? S(1e20) : S(1e160);
+    const S small = std::is_same<S, float>::value ? S(1e-25) : S(1e-170);
+    for (S scale : {S(1), big, small}) {
+      CAPTURE(scale);
+      GradientProjectionMemory<S> m(d);
+      const auto rep = m.update(Mat<S>(r * scale), 1.0);
+      CHECK(rep.added == 5);
+      CHECK(rep.energy_after >= 0.999);
     }
   }
 

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -54,10 +55,21 @@ inline std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std
     if (r < 0) {
       int code = 0;
       const char* msg = gzerror(f, &code);
+      if (code == Z_ERRNO)
+        throw DataFileError("read_idx: cannot read " + path + " (" + (msg ? msg : "?") + ")");
       throw subspace::FormatError(subspace::detail::message(
           "read_idx: ", path, ": corrupt compressed data (zlib: ", msg ? msg : "?", ")"));
     }
-    if (r == 0) break;
+    if (r == 0) {
+      // End of input. zlib reports a gzip stream cut short (even inside its CRC / length
+      // trailer, which then goes unchecked) as Z_BUF_ERROR, not as a read error.
+      int code = 0;
+      (void)gzerror(f, &code);
+      if (code == Z_BUF_ERROR)
+        throw subspace::FormatError(
+            subspace::detail::message("read_idx: ", path, ": truncated compressed stream"));
+      break;
+    }
     got += static_cast<std::size_t>(r);
   }
   return got;

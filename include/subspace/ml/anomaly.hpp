@@ -2,11 +2,14 @@
 // ml/anomaly.hpp: the metrics of score-based anomaly detection: ROC AUC with ties, the ROC
 // curve, and thresholds / detection rates at a target false-positive rate.
 //
-// Convention: a larger score means "more anomalous"; labels are nonzero for anomalies
-// (positives) and zero for normal samples (negatives); a sample is flagged when its score is
-// strictly greater than the threshold. Scores are PCA::scores(X).residual / .t2 / .combined or
-// anything else. Every function takes float or double scores (any Eigen vector expression) and
-// accumulates counts in integers, so results are exact up to the final division.
+// Convention: a larger score means "more anomalous" (float or double); labels have an integer
+// or bool type, nonzero for anomalies (positives) and zero for normal samples (negatives).
+// threshold_at_fpr / tpr_at_fpr flag a sample when its score is strictly greater than the
+// threshold; the points of roc_curve are indexed by score values v, each flagging the samples
+// with score >= v (the usual ROC convention; equivalently > the next lower value). Scores are
+// PCA::scores(X).residual / .t2 / .combined or anything else. Every function takes float or double
+// scores (any Eigen vector expression) and accumulates counts in integers, so results are exact up
+// to the final division.
 #pragma once
 
 #include <Eigen/Core>
@@ -14,6 +17,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "../config.hpp"
@@ -26,8 +30,17 @@ namespace detail {
 
 /// Validates (scores, labels) and returns the sample order by decreasing score.
 template <class DS, class DL>
+void check_types() {
+  static_assert(std::is_floating_point<typename DS::Scalar>::value,
+                "anomaly metrics: scores must be float or double");
+  static_assert(std::is_integral<typename DL::Scalar>::value,
+                "anomaly metrics: labels must have an integer (or bool) type");
+}
+
+template <class DS, class DL>
 std::vector<Index> roc_order(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels,
                              const char* func, Index& positives, Index& negatives) {
+  check_types<DS, DL>();
   if constexpr (input_checks) {
     if (scores.size() != labels.size() || scores.size() == 0 ||
         (scores.rows() != 1 && scores.cols() != 1))
@@ -147,11 +160,16 @@ RocCurve roc_curve(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL
 template <class DS>
 typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores, double target_fpr) {
   using Scalar = typename DS::Scalar;
+  static_assert(std::is_floating_point<Scalar>::value,
+                "threshold_at_fpr: scores must be float or double");
   const char* func = "subspace::threshold_at_fpr";
   detail::require_score_vector(normal_scores, func, "the normal scores");
   detail::require_rate(target_fpr, func);
   const Index n = normal_scores.size();
-  const auto m = static_cast<Index>(std::floor(target_fpr * static_cast<double>(n)));
+  auto m = static_cast<Index>(std::floor(target_fpr * static_cast<double>(n)));
+  // The product can round below an integer (0.29 * 100 = 28.999...): take the largest m with
+  // m / N <= target, the same test tpr_at_fpr reports.
+  while (m < n && static_cast<double>(m + 1) / static_cast<double>(n) <= target_fpr) ++m;
   if (m >= n) return -std::numeric_limits<Scalar>::infinity();
   std::vector<Scalar> v(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = normal_scores.derived()(i);

@@ -16,7 +16,9 @@
 //   dL/dX_hat = S Q,  dL/dx = (I - x_hat x_hat^T) (dL/dx_hat) / |x|   (d x B).
 // Non-differentiable points, by a documented rule: where P_cb = 0 (x orthogonal to class c) the
 // norm's minimum-norm subgradient 0 is used; a zero feature x = 0 has x_hat = 0, logits 0 and
-// gradient 0 with respect to x. Both are measure-zero events in training.
+// gradient 0 with respect to x. Both are measure-zero events in training. Features of any finite
+// scale are normalized without overflow or underflow (x / max|x| first); dL/dx, which scales
+// like 1 / |x|, can overflow for features near the underflow threshold, as it truly does.
 #pragma once
 
 #include <Eigen/Core>
@@ -24,6 +26,7 @@
 #include <cmath>
 #include <istream>
 #include <ostream>
+#include <type_traits>
 #include <vector>
 
 #include "../basis.hpp"
@@ -37,15 +40,17 @@ namespace subspace {
 
 /// Mean softmax cross-entropy of logits (C x B) against labels (B, values in [0, C)), and its
 /// gradient dL/dlogits = (softmax - onehot) / B, computed with the max subtracted (no overflow).
-/// Cost O(C B). Throws DimensionMismatch (sizes), InvalidParameter (a label outside [0, C)),
-/// NonFiniteInput.
+/// Labels have an integer type (checked at compile time). Cost O(C B). Throws DimensionMismatch
+/// (sizes, empty batch), InvalidParameter (a label outside [0, C)), NonFiniteInput.
 template <class DL, class DY>
 typename DL::Scalar softmax_cross_entropy(
     const Eigen::MatrixBase<DL>& logits, const Eigen::MatrixBase<DY>& labels,
     Eigen::Matrix<typename DL::Scalar, Eigen::Dynamic, Eigen::Dynamic>* grad = nullptr) {
   using Scalar = typename DL::Scalar;
   constexpr const char* func = "subspace::softmax_cross_entropy";
-  if (labels.size() != logits.cols() || logits.rows() < 1)
+  static_assert(std::is_integral<typename DY::Scalar>::value,
+                "softmax_cross_entropy: labels must have an integer type");
+  if (labels.size() != logits.cols() || logits.rows() < 1 || logits.cols() < 1)
     throw DimensionMismatch(detail::message(func, ": logits ",
                                             detail::shape(logits.rows(), logits.cols()), " and ",
                                             labels.size(), " labels"));
@@ -87,7 +92,8 @@ class GcrHead {
   /// Throws DimensionMismatch (k does not divide the columns), NotOrthonormal, InvalidParameter
   /// (scale <= 0 or not finite).
   explicit GcrHead(const Bases& bases, const GcrOptions& options = {}) : s_(bases), opt_(options) {
-    if (!(options.scale > 0) || !std::isfinite(options.scale))
+    if (!(options.scale > 0) || !std::isfinite(options.scale) ||
+        !std::isfinite(static_cast<double>(static_cast<Scalar>(options.scale))))
       throw InvalidParameter(detail::message(
           "subspace::GcrHead: the scale must be finite and > 0, got ", options.scale));
   }
@@ -112,6 +118,8 @@ class GcrHead {
   static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& labels,
                                 Index classes, Index k, const GcrOptions& options = {}) {
     constexpr const char* func = "subspace::GcrHead::from_class_pca";
+    static_assert(std::is_integral<typename DY::Scalar>::value,
+                  "GcrHead::from_class_pca: labels must have an integer type");
     if (labels.size() != x.cols() || k < 1 || k > x.rows() || classes < 1)
       throw DimensionMismatch(
           detail::message(func, ": features ", detail::shape(x.rows(), x.cols()), ", ",
@@ -195,10 +203,14 @@ class GcrHead {
     g.dbases.noalias() = xh * p.transpose();
     g.dx.noalias() = s_.basis() * p;  // dL/dx_hat
     if (opt_.normalize_features) {
-      for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|; 0 for a zero feature
+      for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|, |x| = a nrm; 0 for x = 0
         auto col = g.dx.col(j);
+        if (!(inv(2 * j) > Scalar(0))) {
+          col.setZero();
+          continue;
+        }
         col -= xh.col(j) * xh.col(j).dot(col);
-        col *= inv(j);
+        col = (col / inv(2 * j + 1)) / inv(2 * j);
       }
     }
     return g;
@@ -252,12 +264,19 @@ class GcrHead {
     detail::require_finite(x, func, "features");
     const Index b = x.cols(), k = subspace_dim(), c = classes();
     xh = x;
-    inv.setOnes(b);
+    inv.setOnes(2 * b);  // per column: (max|x_j|, |x_j / max|x_j||), see backward
     if (opt_.normalize_features) {
-      for (Index j = 0; j < b; ++j) {
-        const Scalar nrm = detail::safe_norm(xh.col(j));
-        inv(j) = nrm > Scalar(0) ? Scalar(1) / nrm : Scalar(0);
-        xh.col(j) *= inv(j);
+      for (Index j = 0; j < b; ++j) {  // x_hat = (x / a) / |x / a|, a = max|x|: no overflow or
+        const Scalar a = xh.col(j).cwiseAbs().maxCoeff();  // underflow at any finite scale
+        if (!(a > Scalar(0))) {
+          inv(2 * j) = inv(2 * j + 1) = Scalar(0);  // the zero feature: x_hat = 0
+          continue;
+        }
+        xh.col(j) /= a;
+        const Scalar nrm = xh.col(j).norm();
+        xh.col(j) /= nrm;
+        inv(2 * j) = a;
+        inv(2 * j + 1) = nrm;
       }
     }
     p.resize(c * k, b);
@@ -267,6 +286,8 @@ class GcrHead {
     Eigen::Map<const Matrix> blocks(p.data(), k, c * b);
     Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> flat(out.data(), c * b);
     flat = blocks.colwise().norm() * Scalar(opt_.scale);
+    if (!flat.allFinite())  // |P_cb| overflowed in the sum of squares (unnormalized features)
+      flat = blocks.colwise().stableNorm() * Scalar(opt_.scale);
   }
 
   Bases s_;

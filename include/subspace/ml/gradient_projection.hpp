@@ -92,7 +92,11 @@ class GradientProjectionMemory {
     detail::require_finite(r, func, "R");
     MemoryUpdate rep;
     rep.dim = dim();
-    const Matrix rr = r;
+    // Energies and directions do not depend on the scale of R: divide by max|R| first, so
+    // |R|_F^2 neither overflows nor underflows whatever the activations' magnitude.
+    Matrix rr = r;
+    const Scalar amax = rr.cwiseAbs().maxCoeff();
+    if (amax > Scalar(0)) rr /= amax;
     const Scalar total = rr.squaredNorm();
     Matrix resid = rr;
     Scalar held = 0;
