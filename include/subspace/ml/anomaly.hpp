@@ -28,7 +28,6 @@ namespace subspace {
 
 namespace detail {
 
-/// Validates (scores, labels) and returns the sample order by decreasing score.
 template <class DS, class DL>
 void check_types() {
   static_assert(std::is_floating_point<typename DS::Scalar>::value,
@@ -37,9 +36,10 @@ void check_types() {
                 "anomaly metrics: labels must have an integer (or bool) type");
 }
 
+/// Validates (scores, labels) and counts the anomalies (positives) and normal samples.
 template <class DS, class DL>
-std::vector<Index> roc_order(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels,
-                             const char* func, Index& positives, Index& negatives) {
+void count_labels(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels,
+                  const char* func, Index& positives, Index& negatives) {
   check_types<DS, DL>();
   if constexpr (input_checks) {
     if (scores.size() != labels.size() || scores.size() == 0 ||
@@ -57,7 +57,14 @@ std::vector<Index> roc_order(const Eigen::DenseBase<DS>& scores, const Eigen::De
   if (positives == 0 || negatives == 0)
     throw InvalidParameter(message(func, ": needs both anomalies (nonzero labels) and normal ",
                                    "samples; got ", positives, " and ", negatives));
-  std::vector<Index> order(static_cast<std::size_t>(n));
+}
+
+/// count_labels, then the sample order by decreasing score (stable).
+template <class DS, class DL>
+std::vector<Index> roc_order(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels,
+                             const char* func, Index& positives, Index& negatives) {
+  count_labels(scores, labels, func, positives, negatives);
+  std::vector<Index> order(static_cast<std::size_t>(scores.size()));
   std::iota(order.begin(), order.end(), Index(0));
   const auto& s = scores.derived();
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return s(a) > s(b); });
@@ -180,7 +187,7 @@ typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores, 
 /// Detection at a target false-positive rate: the threshold from the normal samples' scores
 /// (threshold_at_fpr), then the fraction of anomalies scoring strictly above it (the true
 /// positive rate) and the false-positive rate actually achieved (<= target_fpr).
-/// Cost O(N log N) at most. Throws as roc_auc and threshold_at_fpr.
+/// Cost O(N). Throws as roc_auc and threshold_at_fpr.
 struct OperatingPoint {
   double threshold = 0, tpr = 0, fpr = 0;
 };
@@ -190,7 +197,7 @@ OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores, const Eigen::Dense
                           double target_fpr) {
   const char* func = "subspace::tpr_at_fpr";
   Index pos = 0, neg = 0;
-  (void)detail::roc_order(scores, labels, func, pos, neg);
+  detail::count_labels(scores, labels, func, pos, neg);  // no sort: O(N) besides selection
   detail::require_rate(target_fpr, func);
   using Scalar = typename DS::Scalar;
   const auto& s = scores.derived();

@@ -87,6 +87,9 @@ class GcrHead {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   using Bases = GrassmannProduct<Scalar>;
+  /// Per feature column j: (max|x_j|, |x_j / max|x_j||), so |x_j| is their product (which may
+  /// overflow or underflow when formed); (0, 0) for a zero feature.
+  using Norms = Eigen::Matrix<Scalar, 2, Eigen::Dynamic>;
 
   /// A head with the given bases (d x C k, each block orthonormal, checked) and options.
   /// Throws DimensionMismatch (k does not divide the columns), NotOrthonormal, InvalidParameter
@@ -136,13 +139,8 @@ class GcrHead {
     for (Index c = 0; c < classes; ++c) {
       const auto& m = members[static_cast<std::size_t>(c)];
       Matrix xc(x.rows(), static_cast<Index>(m.size()));
-      for (std::size_t i = 0; i < m.size(); ++i) {
-        xc.col(static_cast<Index>(i)) = x.col(m[i]);
-        if (options.normalize_features) {
-          const Scalar nrm = detail::safe_norm(xc.col(static_cast<Index>(i)));
-          if (nrm > 0) xc.col(static_cast<Index>(i)) /= nrm;
-        }
-      }
+      for (std::size_t i = 0; i < m.size(); ++i) xc.col(static_cast<Index>(i)) = x.col(m[i]);
+      if (options.normalize_features) normalize_columns(xc);
       if (xc.cols() < k)
         throw RankDeficient(detail::message(func, ": class ", c, " has ", xc.cols(),
                                             " features, fewer than k = ", k));
@@ -162,10 +160,9 @@ class GcrHead {
   /// plus O(C k B). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
   Matrix logits(const Eigen::MatrixBase<Derived>& x) const {
-    Matrix p, xh;
-    Vector inv;
-    Matrix out;
-    forward(x, xh, inv, p, out);
+    Matrix p, xh, out;
+    Norms norms;
+    forward(x, xh, norms, p, out);
     return out;
   }
 
@@ -179,14 +176,14 @@ class GcrHead {
   template <class DX, class DD>
   Gradients backward(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DD>& dlogits) const {
     constexpr const char* func = "subspace::GcrHead::backward";
-    Matrix p, xh, out;
-    Vector inv;
-    forward(x, xh, inv, p, out);
-    if (dlogits.rows() != classes() || dlogits.cols() != x.cols())
+    if (dlogits.rows() != classes() || dlogits.cols() != x.cols())  // before any GEMM
       throw DimensionMismatch(detail::message(func, ": dL/dlogits must be ",
                                               detail::shape(classes(), x.cols()), ", got ",
                                               detail::shape(dlogits.rows(), dlogits.cols())));
     detail::require_finite(dlogits, func, "dL/dlogits");
+    Matrix p, xh, out;
+    Norms norms;
+    forward(x, xh, norms, p, out);
     const Index k = subspace_dim(), b = x.cols();
     const Scalar sc = Scalar(opt_.scale);
     // Q = D s P / |P| blockwise (0 where P = 0), in place of P.
@@ -205,12 +202,12 @@ class GcrHead {
     if (opt_.normalize_features) {
       for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|, |x| = a nrm; 0 for x = 0
         auto col = g.dx.col(j);
-        if (!(inv(2 * j) > Scalar(0))) {
+        if (!(norms(0, j) > Scalar(0))) {
           col.setZero();
           continue;
         }
         col -= xh.col(j) * xh.col(j).dot(col);
-        col = (col / inv(2 * j + 1)) / inv(2 * j);
+        col = (col / norms(1, j)) / norms(0, j);
       }
     }
     return g;
@@ -254,8 +251,22 @@ class GcrHead {
   }
 
  private:
+  /// In place, x_j <- (x_j / a) / |x_j / a| with a = max|x_j| for every column: no overflow or
+  /// underflow at any finite scale; zero columns stay zero. With `norms`, their factors.
+  static void normalize_columns(Matrix& x, Norms* norms = nullptr) {
+    if (norms) norms->setZero(2, x.cols());
+    for (Index j = 0; j < x.cols(); ++j) {
+      const Scalar a = x.col(j).cwiseAbs().maxCoeff();
+      if (!(a > Scalar(0))) continue;  // the zero feature: x_hat = 0
+      x.col(j) /= a;
+      const Scalar nrm = x.col(j).norm();
+      x.col(j) /= nrm;
+      if (norms) norms->col(j) << a, nrm;
+    }
+  }
+
   template <class Derived>
-  void forward(const Eigen::MatrixBase<Derived>& x, Matrix& xh, Vector& inv, Matrix& p,
+  void forward(const Eigen::MatrixBase<Derived>& x, Matrix& xh, Norms& norms, Matrix& p,
                Matrix& out) const {
     constexpr const char* func = "subspace::GcrHead::logits";
     if (x.rows() != feature_dim())
@@ -264,21 +275,7 @@ class GcrHead {
     detail::require_finite(x, func, "features");
     const Index b = x.cols(), k = subspace_dim(), c = classes();
     xh = x;
-    inv.setOnes(2 * b);  // per column: (max|x_j|, |x_j / max|x_j||), see backward
-    if (opt_.normalize_features) {
-      for (Index j = 0; j < b; ++j) {  // x_hat = (x / a) / |x / a|, a = max|x|: no overflow or
-        const Scalar a = xh.col(j).cwiseAbs().maxCoeff();  // underflow at any finite scale
-        if (!(a > Scalar(0))) {
-          inv(2 * j) = inv(2 * j + 1) = Scalar(0);  // the zero feature: x_hat = 0
-          continue;
-        }
-        xh.col(j) /= a;
-        const Scalar nrm = xh.col(j).norm();
-        xh.col(j) /= nrm;
-        inv(2 * j) = a;
-        inv(2 * j + 1) = nrm;
-      }
-    }
+    if (opt_.normalize_features) normalize_columns(xh, &norms);
     p.resize(c * k, b);
     p.noalias() = s_.basis().transpose() * xh;
     // Grouped column norms: P viewed as k x (C B), column norms, viewed back as C x B.

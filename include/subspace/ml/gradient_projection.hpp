@@ -108,7 +108,7 @@ class GradientProjectionMemory {
     }
     rep.energy_before = total > 0 ? double(std::min(Scalar(1), held / total)) : 1.0;
     Index k = 0;
-    Matrix add;
+    Scalar held_after = held;
     if (!saturated() && total > 0 && rep.energy_before < eps) {
       const auto res = svd_basis(resid, RankRule::automatic());
       // The numerical rank of the residual is judged against the scale of R, not of the
@@ -122,7 +122,7 @@ class GradientProjectionMemory {
         ++k;
       }
       if (k > 0) {
-        add = res.basis.leftCols(k);
+        Matrix add = res.basis.leftCols(k);
         if (size() > 0) {  // one more Gram-Schmidt pass against M, then QR among themselves
           Matrix ma(size(), k);
           ma.noalias() = m_.transpose() * add;
@@ -130,6 +130,10 @@ class GradientProjectionMemory {
         }
         Eigen::HouseholderQR<Matrix> qr(add);
         add = qr.householderQ() * Matrix::Identity(dim(), k);
+        Matrix ar(k,
+                  rr.cols());  // the grown memory holds |M^T R|^2 + |A^T R|^2 (A orthogonal to M)
+        ar.noalias() = add.transpose() * rr;
+        held_after += ar.squaredNorm();
         Matrix grown(dim(), size() + k);
         grown << m_, add;
         m_.swap(grown);
@@ -139,13 +143,8 @@ class GradientProjectionMemory {
     rep.added = k;
     rep.size = size();
     rep.saturated = saturated();
-    if (k > 0 && total > 0) {
-      Matrix mr(size(), rr.cols());
-      mr.noalias() = m_.transpose() * rr;
-      rep.energy_after = double(std::min(Scalar(1), mr.squaredNorm() / total));
-    } else {
-      rep.energy_after = rep.energy_before;
-    }
+    rep.energy_after =
+        total > 0 ? double(std::min(Scalar(1), held_after / total)) : rep.energy_before;
     rep.bytes = std::size_t(dim()) * std::size_t(size()) * sizeof(Scalar);
     return rep;
   }
