@@ -63,6 +63,41 @@ TEMPLATE_TEST_CASE("principal angles of constructed subspaces are accurate in ab
   }
 }
 
+TEMPLATE_TEST_CASE("principal angles of fixed-size bases: no heap, same angles as dynamic",
+                   "[angles]", float, double) {
+  using S = TestType;
+  Rng rng(3004);
+  // k = 5 > l = 3 and the swapped call, with tiny, pi/4-straddling and near-right angles.
+  const Vec<long double> theta = angles_of({1e-6L, kPi / 4 - 1e-7L, kPi / 2 - 1e-6L});
+  auto [ud, vd] = subspaces_with_angles<S>(rng, 12, 5, theta);
+  const Eigen::Matrix<S, 12, 5> u = ud;
+  const Eigen::Matrix<S, 12, 3> v = vd;
+  Eigen::Matrix<S, Eigen::Dynamic, 1, 0, 3, 1> a, b;
+  S dist = 0;
+#if defined(EIGEN_RUNTIME_NO_MALLOC)
+  Eigen::internal::set_is_malloc_allowed(false);
+#endif
+  a = subspace::principal_angles(u, v);
+  b = subspace::principal_angles(v, u);
+  dist = subspace::distance(u, v, Distance::Chordal);
+#if defined(EIGEN_RUNTIME_NO_MALLOC)
+  Eigen::internal::set_is_malloc_allowed(true);
+#endif
+  const Vec<S> ref = subspace::principal_angles(ud, vd);
+  REQUIRE(a.size() == 3);
+  REQUIRE(b.size() == 3);
+  const long double tol = 8.0L * std::sqrt(12.0L) * eps<S>();
+  for (Index i = 0; i < 3; ++i) {
+    CAPTURE(i, a(i), b(i), ref(i), theta(i));
+    CHECK(std::abs(static_cast<long double>(a(i)) - theta(i)) <= tol);
+    CHECK(std::abs(static_cast<long double>(b(i)) - theta(i)) <= tol);
+    CHECK(std::abs(a(i) - ref(i)) <= S(4) * eps<S>());
+  }
+  S chordal = 0;
+  for (Index i = 0; i < 3; ++i) chordal += std::sin(a(i)) * std::sin(a(i));
+  CHECK(std::abs(dist - std::sqrt(chordal)) <= S(4) * eps<S>());
+}
+
 TEST_CASE("principal angles resolve 1e-12 to relative accuracy in double", "[angles]") {
   // Absolute accuracy eps means a 1e-12 angle keeps ~4 digits; the cosine formula keeps none.
   Rng rng(3002);

@@ -61,6 +61,7 @@ TEMPLATE_TEST_CASE("Grassmann invariants hold on fixed sizes, which do not alloc
   const G y = x.exp(d);
   const typename G::Tangent back = x.log(y);
   const S dist = x.distance(y0);
+  const auto angles = x.principal_angles(y0);
   const G r1 = x.retract(d, Retraction::QR);
   const G r2 = x.retract(d, Retraction::Polar);
   const typename G::Tangent pt = x.parallel_transport(d, xi);
@@ -71,6 +72,7 @@ TEMPLATE_TEST_CASE("Grassmann invariants hold on fixed sizes, which do not alloc
 #endif
   CHECK((back - d).norm() <= S(100) * eps<S>());
   CHECK(dist > S(0));
+  CHECK(std::abs(Vec<S>(angles).norm() - dist) <= S(100) * eps<S>());
   CHECK(subspace_gap<S>(r1.basis(), r2.basis()) <= S(100) * eps<S>());
   CHECK(std::abs(pt.norm() - xi.norm()) <= S(100) * eps<S>());
   CHECK((y.project(tr) - tr).norm() <= S(100) * eps<S>());

@@ -33,6 +33,19 @@ struct PrincipalVectors {
 
 namespace detail {
 
+/// Compile-time bound for min(a, b) where Eigen::Dynamic means "unbounded".
+constexpr int min_bound(int a, int b) {
+  return a == Eigen::Dynamic ? b : (b == Eigen::Dynamic ? a : (a < b ? a : b));
+}
+/// Compile-time bound for the rows shared by two expressions (either may know it).
+constexpr int shared_bound(int a, int b) { return a == Eigen::Dynamic ? b : a; }
+
+/// The vector of principal angles between span(U) and span(V): a resizable vector whose
+/// capacity is fixed (on the stack) when both column counts have compile-time bounds.
+template <class DU, class DV>
+using AnglesOf = Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1, 0,
+                               min_bound(DU::MaxColsAtCompileTime, DV::MaxColsAtCompileTime), 1>;
+
 // Knyazev & Argentati (2002), "Principal angles between subspaces in an A-based scalar
 // product", SIAM J. Sci. Comput. 23(6), Alg. 3.1 (SVD form), for k = u.cols() >= l = v.cols().
 //
@@ -43,82 +56,77 @@ namespace detail {
 //    theta = asin(s) is accurate down to the smallest angles. Restricting B to Z_p pairs each
 //    sine with its own cosine by construction; taking all sines of V - U M and pairing by
 //    position is the mistake that breaks mixed tiny/large angle sets.
-// Cost: n k l (M) + 2 n l p + n k p (B) + O(n p^2 + k l^2) flops.
-template <class Scalar, class DU, class DV>
+// Cost: n k l (M) + 2 n l p + n k p (B) + O(n p^2 + k l^2) flops. Every temporary takes its
+// capacity from the inputs' compile-time bounds, so fixed-size inputs never touch the heap
+// (principal vectors, when asked for through `pu` / `pv`, are written to dynamic matrices).
+template <class DU, class DV, class AngVec, class Out>
 void principal_angles_impl(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DV>& v,
-                           bool want_vectors, PrincipalVectors<Scalar>& out) {
+                           AngVec& angles, Out* pu, Out* pv) {
   using std::acos;
   using std::asin;
-  using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
-  using Vec = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
-  const Index n = u.rows(), l = v.cols();
-  SUBSPACE_ASSERT(u.cols() >= l);
+  using Scalar = typename DU::Scalar;
+  constexpr int MaxN = shared_bound(DU::MaxRowsAtCompileTime, DV::MaxRowsAtCompileTime);
+  constexpr int MaxK = DU::MaxColsAtCompileTime, MaxL = DV::MaxColsAtCompileTime;
+  using MatKL = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, 0, MaxK, MaxL>;
+  using MatLL = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, 0, MaxL, MaxL>;
+  using MatNL = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, 0, MaxN, MaxL>;
+  using VecL = Eigen::Matrix<Scalar, Eigen::Dynamic, 1, 0, MaxL, 1>;
+  const bool want_vectors = pu != nullptr;
+  const Index n = u.rows(), k = u.cols(), l = v.cols();
+  SUBSPACE_ASSERT(k >= l);
 
-  Mat m(u.cols(), l);
+  MatKL m(k, l);
   m.noalias() = u.transpose() * v;
-  Eigen::JacobiSVD<Mat> svd(
+  Eigen::JacobiSVD<MatKL> svd(
       m, want_vectors ? (Eigen::ComputeThinU | Eigen::ComputeThinV) : Eigen::ComputeThinV);
   detail::require_svd_ok(svd, "subspace::principal_angles");
-  const Vec sigma = svd.singularValues().cwiseMin(Scalar(1));
+  const VecL sigma = svd.singularValues().cwiseMin(Scalar(1));
   Index p = 0;
   while (p < l && sigma(p) * sigma(p) >= Scalar(0.5)) ++p;
 
-  out.angles.resize(l);
-  for (Index i = p; i < l; ++i) out.angles(i) = acos(sigma(i));
+  angles.resize(l);
+  for (Index i = p; i < l; ++i) angles(i) = acos(sigma(i));
   if (want_vectors) {
-    out.u.resize(n, l);
-    out.v.resize(n, l);
+    pu->resize(n, l);
+    pv->resize(n, l);
     if (p < l) {
-      out.u.rightCols(l - p).noalias() = u * svd.matrixU().rightCols(l - p);
-      out.v.rightCols(l - p).noalias() = v * svd.matrixV().rightCols(l - p);
+      pu->rightCols(l - p).noalias() = u * svd.matrixU().rightCols(l - p);
+      pv->rightCols(l - p).noalias() = v * svd.matrixV().rightCols(l - p);
     }
   }
   if (p > 0) {
-    const Mat zp = svd.matrixV().leftCols(p);
-    Mat vz(n, p), mz(u.cols(), p);
+    const MatLL zp = svd.matrixV().leftCols(p);
+    MatNL vz(n, p);
+    MatKL mz(k, p);
     vz.noalias() = v * zp;
     mz.noalias() = m * zp;
-    Mat b = vz;
+    MatNL b = vz;
     b.noalias() -= u * mz;
     // Singular values of the tall n x p matrix B via its R factor.
-    Eigen::HouseholderQR<Mat> qr(b);
-    const Mat r = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
-    Eigen::JacobiSVD<Mat> sv(r, want_vectors ? Eigen::ComputeFullV : 0);
+    Eigen::HouseholderQR<MatNL> qr(b);
+    const MatLL r = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
+    Eigen::JacobiSVD<MatLL> sv(r, want_vectors ? Eigen::ComputeFullV : 0);
     detail::require_svd_ok(sv, "subspace::principal_angles");
-    const Vec s = sv.singularValues();  // descending sines
-    for (Index i = 0; i < p; ++i) out.angles(i) = asin(std::min(Scalar(1), s(p - 1 - i)));
+    for (Index i = 0; i < p; ++i)  // sines descend; angles ascend
+      angles(i) = asin(std::min(Scalar(1), sv.singularValues()(p - 1 - i)));
     if (want_vectors) {
-      const Mat w = sv.matrixV().rowwise().reverse();  // ascending sines
-      out.v.leftCols(p).noalias() = vz * w;
-      Mat mw(u.cols(), p);
+      const MatLL w = sv.matrixV().rowwise().reverse();  // ascending sines
+      pv->leftCols(p).noalias() = vz * w;
+      MatKL mw(k, p);
       mw.noalias() = mz * w;
-      out.u.leftCols(p).noalias() = u * mw;
-      for (Index j = 0; j < p; ++j) out.u.col(j).normalize();  // norm = cos >= 1/sqrt(2)
+      pu->leftCols(p).noalias() = u * mw;
+      for (Index j = 0; j < p; ++j) pu->col(j).normalize();  // norm = cos >= 1/sqrt(2)
     }
   }
-  // The two halves meet at pi/4 up to rounding; keep the ascending order exact.
-  if (!std::is_sorted(out.angles.data(), out.angles.data() + l)) {
-    std::vector<Index> order(static_cast<std::size_t>(l));
-    std::iota(order.begin(), order.end(), Index(0));
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Index a, Index b) { return out.angles(a) < out.angles(b); });
-    Vec sorted(l);
-    Mat su, sv2;
-    if (want_vectors) {
-      su.resize(n, l);
-      sv2.resize(n, l);
-    }
-    for (Index i = 0; i < l; ++i) {
-      sorted(i) = out.angles(order[static_cast<std::size_t>(i)]);
+  // The two halves meet at pi/4 up to rounding; keep the ascending order exact. Insertion sort
+  // on the (nearly sorted) angles, carrying the vectors along; no heap for the angles alone.
+  for (Index i = 1; i < l; ++i) {
+    for (Index j = i; j > 0 && angles(j) < angles(j - 1); --j) {
+      std::swap(angles(j), angles(j - 1));
       if (want_vectors) {
-        su.col(i) = out.u.col(order[static_cast<std::size_t>(i)]);
-        sv2.col(i) = out.v.col(order[static_cast<std::size_t>(i)]);
+        pu->col(j).swap(pu->col(j - 1));
+        pv->col(j).swap(pv->col(j - 1));
       }
-    }
-    out.angles = sorted;
-    if (want_vectors) {
-      out.u.swap(su);
-      out.v.swap(sv2);
     }
   }
 }
@@ -139,17 +147,23 @@ void check_angle_args(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DV
 /// min(k, l) angles in radians, ascending, each accurate to a few eps in absolute terms on the
 /// whole range [0, pi/2], by the sine/cosine hybrid of Knyazev & Argentati (2002) with
 /// sines and cosines paired by construction (see detail::principal_angles_impl).
-/// Cost O(n k l + k l^2) flops. Throws DimensionMismatch, NonFiniteInput, NotOrthonormal.
+/// Cost O(n k l + k l^2) flops. Returns a resizable vector whose capacity is min(k, l) at
+/// compile time when the inputs' column counts are: fixed-size inputs (Eigen::Matrix<S, N, K>,
+/// or dynamic with compile-time maxima) never touch the heap, dynamic ones allocate the usual
+/// O(n l + k l) workspace. Throws DimensionMismatch, NonFiniteInput, NotOrthonormal.
 template <class DU, class DV>
-Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1> principal_angles(
-    const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DV>& v) {
+detail::AnglesOf<DU, DV> principal_angles(const Eigen::MatrixBase<DU>& u,
+                                          const Eigen::MatrixBase<DV>& v) {
   detail::check_angle_args(u, v, "subspace::principal_angles");
-  PrincipalVectors<typename DU::Scalar> out;
+  detail::AnglesOf<DU, DV> angles;
+  using Unused = Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   if (u.cols() >= v.cols())
-    detail::principal_angles_impl(u, v, false, out);
+    detail::principal_angles_impl(u, v, angles, static_cast<Unused*>(nullptr),
+                                  static_cast<Unused*>(nullptr));
   else
-    detail::principal_angles_impl(v, u, false, out);
-  return out.angles;
+    detail::principal_angles_impl(v, u, angles, static_cast<Unused*>(nullptr),
+                                  static_cast<Unused*>(nullptr));
+  return angles;
 }
 
 /// Principal angles with principal vectors (see PrincipalVectors): u in span(U), v in
@@ -164,10 +178,9 @@ PrincipalVectors<typename DU::Scalar> principal_vectors(const Eigen::MatrixBase<
   detail::check_angle_args(u, v, "subspace::principal_vectors");
   PrincipalVectors<typename DU::Scalar> out;
   if (u.cols() >= v.cols()) {
-    detail::principal_angles_impl(u, v, true, out);
+    detail::principal_angles_impl(u, v, out.angles, &out.u, &out.v);
   } else {
-    detail::principal_angles_impl(v, u, true, out);
-    out.u.swap(out.v);
+    detail::principal_angles_impl(v, u, out.angles, &out.v, &out.u);
   }
   return out;
 }
@@ -225,13 +238,21 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta, Dis
     }
     return acc;
   };
+  // Scalar loops (q is small): Eigen's packet paths on a capacity-3 float vector trip a g++ 12
+  // -Warray-bounds false positive.
+  auto sum_of = [&](auto f) {
+    Scalar acc = 0;
+    for (Index i = 0; i < theta.size(); ++i) acc += f(t(i));
+    return acc;
+  };
+  auto sin2 = [](Scalar x) { return sin(x) * sin(x); };
   switch (kind) {
     case Distance::Geodesic:
-      return theta.norm();
+      return sqrt(sum_of([](Scalar x) { return x * x; }));
     case Distance::Chordal:
-      return t.sin().matrix().norm();
+      return sqrt(sum_of(sin2));
     case Distance::ProjectionFrobenius:
-      return sqrt(Scalar(dim_difference) + Scalar(2) * t.sin().square().sum());
+      return sqrt(Scalar(dim_difference) + Scalar(2) * sum_of(sin2));
     case Distance::ProjectionSpectral:
       return dim_difference != 0 ? Scalar(1) : sin(t.maxCoeff());
     case Distance::BinetCauchy:
@@ -241,7 +262,7 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta, Dis
       return atan2(sqrt(-expm1(Scalar(2) * slc)), exp(slc));
     }
     case Distance::Procrustes:
-      return Scalar(2) * (t / Scalar(2)).sin().matrix().norm();
+      return Scalar(2) * sqrt(sum_of([&](Scalar x) { return sin2(x / Scalar(2)); }));
     case Distance::Asimov:
       return t.maxCoeff();
     case Distance::Martin:

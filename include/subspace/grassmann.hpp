@@ -255,8 +255,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
 
   /// Principal angles to Y, ascending: subspace::principal_angles on the two bases (the
   /// Knyazev-Argentati hybrid, accurate to O(eps) absolutely on [0, pi/2], also inside clusters
-  /// of tiny angles). Allocates; `distance` does not.
-  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> principal_angles(const Grassmann& y) const {
+  /// of tiny angles). Fixed sizes do not allocate.
+  detail::AnglesOf<Basis, Basis> principal_angles(const Grassmann& y) const {
     check_same_shape(y, "subspace::Grassmann::principal_angles");
     return subspace::principal_angles(u_, y.u_);
   }
