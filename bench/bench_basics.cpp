@@ -12,6 +12,8 @@
 #include <string>
 #include <subspace/subspace.hpp>
 
+#include "common.hpp"
+
 namespace {
 
 using Mat = Eigen::MatrixXd;
@@ -19,7 +21,8 @@ constexpr Eigen::Index kBatch = 64;  // columns of X in the projection benchmark
 
 Mat random_basis(Eigen::Index n, Eigen::Index k, unsigned seed) {
   std::srand(seed);
-  return subspace::qr_basis(Mat::Random(n, k));
+  const Mat a = Mat::Random(n, k);  // evaluated once: a Random expression differs at every read
+  return subspace::qr_basis(a);
 }
 
 // ---- projection of a batch of 64 vectors -----------------------------------------------------
@@ -107,6 +110,21 @@ void basis_naive(benchmark::State& st) {  // Eigen's Householder QR + thin Q, no
   }
 }
 
+// ---- this machine's GEMM throughput (the reference for "fraction of GEMM speed") -------------
+template <class S>
+void peakgemm(benchmark::State& st) {  // C = A B, 1024 x 1024; reports GFLOP/s
+  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+  const Eigen::Index n = st.range(0);
+  const M a = M::Random(n, n), b = M::Random(n, n);
+  M c(n, n);
+  for (auto _ : st) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["gflops"] = benchmark::Counter(2e-9 * double(n) * double(n) * double(n),
+                                             benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"n", "k"})->Unit(benchmark::kMicrosecond);
   for (int n : {64, 1024, 16384})
@@ -127,5 +145,14 @@ BENCHMARK(basis_qr_ours)->Apply(shapes);
 BENCHMARK(basis_pivoted_ours)->Apply(shapes);
 BENCHMARK(basis_svd_ours)->Apply(shapes);
 BENCHMARK(basis_naive)->Apply(shapes);
+
+BENCHMARK_TEMPLATE(peakgemm, double)
+    ->Name("peakgemm_double")
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(peakgemm, float)
+    ->Name("peakgemm_float")
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

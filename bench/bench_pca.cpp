@@ -4,6 +4,7 @@
 //     cov     PcaSolver::Covariance (one GEMM-like scatter + a d x d eigensolver);
 //     svd     PcaSolver::SVD (Householder QR of X, then the SVD of the d x d factor);
 //     rand    PcaSolver::Randomized (Halko-Martinsson-Tropp, p = 10, q = 2);
+//     randqseven  the same with q = 7 power iterations (scikit-learn's count at this rank);
 //     stream  partial_fit in blocks of 1000 rows with max_state_rank = k (memory O(d (k + b)));
 //   pcascore_<variant>/<N>/<d>/<k>: scoring 10 000 rows; gemm = X V_k, ours = PCA::scores.
 // Counters: `allocs` (heap allocations per call) and `peak_mb`, the peak live heap during one
@@ -13,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -76,34 +78,59 @@ void register_shape(Index n, Index d, Index k) {
       benchmark::DoNotOptimize(c.data());
     });
   });
-  auto fit = [get, k](subspace::PcaSolver solver) {
-    return [get, k, solver](benchmark::State& st) {
+  // Accuracy beside speed: var_deficit = 1 - tr(V^T C V) / (sum of the k largest eigenvalues of
+  // C), C the centred scatter in double, V the fitted components (0 for the exact top-k space).
+  struct Exact {
+    Mat<double> c;
+    double top = 0;
+  };
+  auto exact = std::make_shared<Exact>();
+  auto deficit = [get, exact, k](benchmark::State& st, const Mat<S>& v) {
+    if (exact->c.size() == 0) {
+      Mat<double> xc = get().template cast<double>();
+      xc.rowwise() -= xc.colwise().mean();
+      exact->c.noalias() = xc.transpose() * xc;
+      Eigen::SelfAdjointEigenSolver<Mat<double>> es(exact->c, Eigen::EigenvaluesOnly);
+      exact->top = es.eigenvalues().tail(k).sum();
+    }
+    const Mat<double> vd = v.template cast<double>();
+    st.counters["var_deficit"] = 1.0 - (vd.transpose() * exact->c * vd).trace() / exact->top;
+  };
+  auto fit = [get, k, deficit](subspace::PcaSolver solver, int power_iterations = 2) {
+    return [get, k, solver, deficit, power_iterations](benchmark::State& st) {
       const Mat<S>& a = get();
       subspace::PcaOptions o;
       o.rank = subspace::RankRule::fixed(k);
       o.solver = solver;
+      o.power_iterations = power_iterations;
+      subspace::PCA<S> pca(o);
       run(st, [&] {
-        subspace::PCA<S> pca(o);
+        pca = subspace::PCA<S>(o);
         pca.fit(a);
         benchmark::DoNotOptimize(pca.components().data());
       });
+      deficit(st, pca.components());
     };
   };
   add("pcafit_cov", fit(subspace::PcaSolver::Covariance));
   add("pcafit_svd", fit(subspace::PcaSolver::SVD));
   add("pcafit_rand", fit(subspace::PcaSolver::Randomized));
-  add("pcafit_stream", [get, k](benchmark::State& st) {
+  // scikit-learn's randomized PCA runs 7 power iterations at this rank (n_iter="auto").
+  add("pcafit_randqseven", fit(subspace::PcaSolver::Randomized, 7));
+  add("pcafit_stream", [get, k, deficit](benchmark::State& st) {
     const Mat<S>& a = get();
     subspace::PcaOptions o;
     o.rank = subspace::RankRule::fixed(k);
     o.max_state_rank = k;
     const Index block = 1000;
+    subspace::PCA<S> pca(o);
     run(st, [&] {
-      subspace::PCA<S> pca(o);
+      pca = subspace::PCA<S>(o);
       for (Index r = 0; r < a.rows(); r += block)
         pca.partial_fit(a.middleRows(r, std::min(block, a.rows() - r)));
       benchmark::DoNotOptimize(pca.components().data());
     });
+    deficit(st, pca.components());
   });
   const std::string score_shape = "/10000/" + std::to_string(d) + "/" + std::to_string(k);
   auto add_score = [&](const std::string& name, auto fn) {

@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
 #include <random>
+#include <string>
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -87,6 +89,17 @@ void free(void* p) {
 #endif
 
 namespace bench {
+
+/// Threads for Eigen's products: $SUBSPACE_BENCH_THREADS, default 1 (a no-op unless the program
+/// is built with OpenMP). Set before main; the thread count and Eigen's SIMD instruction sets
+/// are written into the benchmark context (JSON "context"), so every result says how it ran.
+inline const int g_threads = [] {
+  const char* env = std::getenv("SUBSPACE_BENCH_THREADS");
+  Eigen::setNbThreads(env ? std::max(1, std::atoi(env)) : 1);
+  benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
+  benchmark::AddCustomContext("eigen_simd", Eigen::SimdInstructionSetsInUse());
+  return Eigen::nbThreads();
+}();
 
 /// Runs `body` in the benchmark loop and reports `allocs` (heap allocations per call) and, with
 /// `peak`, `peak_mb` (the largest live heap of one call above what was live before it).
