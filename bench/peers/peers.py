@@ -55,7 +55,7 @@ def ours(program, regex):
     data = json.loads(out.stdout)
     ours.context = data["context"]
     def key(name):  # run options are not part of the shape
-        return "/".join(p for p in name.split("/") if not p.startswith(("real_time", "iterations:")))
+        return "/".join(p for p in name.split("/") if not p.startswith(("real_time", "iterations:", "min_time:")))
     return {key(b["name"]): b for b in data["benchmarks"] if not b.get("error_occurred")}
 
 
@@ -146,7 +146,7 @@ def grassmann():
     shapes = [(4, 2), (64, 4)] if ARGS.quick else [(4, 2), (64, 4), (512, 16), (16384, 128)]
     fixed = {(4, 2), (64, 4), (512, 16)}
     sel = "|".join(f"{n}/{k}" for n, k in shapes)
-    got = ours("bench_grassmann", f"^(angles|exp|log|distance)_(fixed|dyn)/({sel})$")
+    got = ours("bench_grassmann", f"^(angles|exp|log|distance)_(fixed|dyn)/({sel})(/|$)")
     for n, k in shapes:
         u = orthonormal(n, k)
         d = RNG.standard_normal((n, k))
