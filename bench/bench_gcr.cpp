@@ -36,7 +36,7 @@ constexpr Index kC = 1000, kK = 8, kD = 512, kB = 256;
 
 subspace::GcrHead<float> head() {
   std::mt19937_64 gen(5);
-  return subspace::GcrHead<float>::random(kD, kC, kK, gen);
+  return subspace::GcrHead<float>::random(kD, kK, kC, gen);
 }
 
 const std::string kShape = "/" + std::to_string(kC) + "/" + std::to_string(kK) + "/" +

@@ -206,7 +206,7 @@ Model make_model(bool backbone, int k, Index d_in, Index classes, const Options&
   std::mt19937_64 gen(seed + 99);
   if (k > 0) {
     m.gcr = true;
-    m.head = Head::random(d, classes, k, gen);
+    m.head = Head::random(d, k, classes, gen);
   } else {
     m.linear = Mlp({int(d), int(classes)}, seed + 7);
   }
@@ -258,7 +258,7 @@ int main(int argc, char** argv) try {
   std::vector<double> raw_lr, raw_gcr;
   double clafic_acc = 0;
   const auto t_clafic = Clock::now();
-  const Head clafic40 = Head::from_class_pca(x, y, 10, 40);
+  const Head clafic40 = Head::from_class_pca(x, y, 40, 10);
   {
     Model clafic;
     clafic.gcr = true;

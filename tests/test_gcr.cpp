@@ -34,7 +34,7 @@ TEST_CASE("GCR: forward, and every gradient against central differences", "[gcr]
     GcrOptions o;
     o.scale = 3;
     o.normalize_features = normalize;
-    auto head = GcrHead<double>::random(d, c, k, gen, o);
+    auto head = GcrHead<double>::random(d, k, c, gen, o);
     const Mat<double> x = rng.gaussian<double>(d, b);
     Eigen::VectorXi y(b);
     y << 0, 3, 1, 1, 2;
@@ -87,7 +87,7 @@ TEST_CASE("GCR: forward, and every gradient against central differences", "[gcr]
 TEST_CASE("GCR: zero features, zero projections, basis invariance, k = 1", "[gcr]") {
   Rng rng(9202);
   std::mt19937_64 gen(9202);
-  auto head = GcrHead<double>::random(6, 3, 2, gen);
+  auto head = GcrHead<double>::random(6, 2, 3, gen);
   Mat<double> x = rng.gaussian<double>(6, 3);
   x.col(1).setZero();
   // A feature orthogonal to class 0's subspace: its projection there is exactly zero.
@@ -128,7 +128,7 @@ TEST_CASE("GCR: zero features, zero projections, basis invariance, k = 1", "[gcr
   // k = 1: s |cos angle(x, u_c)|.
   GcrOptions o;
   o.scale = 2.5;
-  auto vec = GcrHead<double>::random(6, 4, 1, gen, o);
+  auto vec = GcrHead<double>::random(6, 1, 4, gen, o);
   const Mat<double> l1 = vec.logits(x2);
   for (Index j = 0; j < 10; ++j)
     for (Index c = 0; c < 4; ++c)
@@ -163,7 +163,7 @@ TEMPLATE_TEST_CASE("GCR: training keeps bases orthonormal and learns a separable
   };
   GcrOptions o;
   o.scale = 8;
-  auto head = GcrHead<S>::random(d, c, 2, gen, o);
+  auto head = GcrHead<S>::random(d, 2, c, gen, o);
   subspace::SGDOptions so;
   so.learning_rate = 0.5;
   so.momentum = 0.9;
@@ -177,7 +177,7 @@ TEMPLATE_TEST_CASE("GCR: training keeps bases orthonormal and learns a separable
     CHECK(orthonormality_error(Mat<S>(head.bases().block(cl))) <= 50 * eps<S>());
   CHECK(accuracy(head) == 1.0);
   // CLAFIC (per-class PCA) is exact on this data from the start.
-  const auto clafic = GcrHead<S>::from_class_pca(x, y, c, 2, o);
+  const auto clafic = GcrHead<S>::from_class_pca(x, y, 2, c, o);
   CHECK(accuracy(clafic) == 1.0);
   for (Index cl = 0; cl < c; ++cl) {  // and recovers each class's plane
     const Mat<S> plane = q.middleCols(2 * cl, 2).template cast<S>();
@@ -206,10 +206,10 @@ TEST_CASE("GCR: softmax cross-entropy, persistence and errors", "[gcr][errors]")
   require_throws<subspace::DimensionMismatch>(
       [&] { subspace::softmax_cross_entropy(Mat<double>(3, 0), Eigen::VectorXi(0)); }, "logits");
 
-  auto head = GcrHead<double>::random(5, 3, 2, gen);
+  auto head = GcrHead<double>::random(5, 2, 3, gen);
   std::stringstream ss;
   head.save(ss);
-  GcrHead<double> back = GcrHead<double>::random(4, 2, 1, gen);
+  GcrHead<double> back = GcrHead<double>::random(4, 1, 2, gen);
   back.load(ss);
   const Mat<double> x = rng.gaussian<double>(5, 4);
   CHECK((back.logits(x) - head.logits(x)).cwiseAbs().maxCoeff() == 0.0);
@@ -224,7 +224,7 @@ TEST_CASE("GCR: softmax cross-entropy, persistence and errors", "[gcr][errors]")
   Mat<double> nan = x;
   nan(0, 0) = std::numeric_limits<double>::quiet_NaN();
   require_throws<subspace::NonFiniteInput>([&] { head.logits(nan); }, "NaN");
-  require_throws<subspace::DimensionMismatch>([&] { GcrHead<double>::random(3, 2, 4, gen); },
+  require_throws<subspace::DimensionMismatch>([&] { GcrHead<double>::random(3, 4, 2, gen); },
                                               "k <= d");
   GcrOptions o;
   o.scale = -1;

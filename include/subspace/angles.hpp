@@ -152,8 +152,10 @@ void check_angle_args(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DV
 /// or dynamic with compile-time maxima) never touch the heap, dynamic ones allocate the usual
 /// O(n l + k l) workspace. Throws DimensionMismatch, NonFiniteInput, NotOrthonormal.
 template <class DU, class DV>
-detail::AnglesOf<DU, DV> principal_angles(const Eigen::MatrixBase<DU>& u,
-                                          const Eigen::MatrixBase<DV>& v) {
+detail::AnglesOf<DU, DV> principal_angles(const Eigen::MatrixBase<DU>& u_arg,
+                                          const Eigen::MatrixBase<DV>& v_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& v = detail::evaluated(v_arg);
   detail::check_angle_args(u, v, "subspace::principal_angles");
   detail::AnglesOf<DU, DV> angles;
   using Unused = Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -173,8 +175,10 @@ detail::AnglesOf<DU, DV> principal_angles(const Eigen::MatrixBase<DU>& u,
 /// angles the vectors are one valid choice among many. Same cost and checks as
 /// `principal_angles`, plus 2 n l^2 flops.
 template <class DU, class DV>
-PrincipalVectors<typename DU::Scalar> principal_vectors(const Eigen::MatrixBase<DU>& u,
-                                                        const Eigen::MatrixBase<DV>& v) {
+PrincipalVectors<typename DU::Scalar> principal_vectors(const Eigen::MatrixBase<DU>& u_arg,
+                                                        const Eigen::MatrixBase<DV>& v_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& v = detail::evaluated(v_arg);
   detail::check_angle_args(u, v, "subspace::principal_vectors");
   PrincipalVectors<typename DU::Scalar> out;
   if (u.cols() >= v.cols()) {
@@ -211,8 +215,9 @@ enum class Distance {
 /// Martin = +inf, Fubini-Study = pi/2 and Binet-Cauchy = 1 exactly.
 /// O(q). Throws InvalidParameter for an empty theta or d < 0.
 template <class DT>
-typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta, Distance kind,
+typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta_arg, Distance kind,
                                          Index dim_difference = 0) {
+  const auto& theta = detail::evaluated(theta_arg);
   using Scalar = typename DT::Scalar;
   using std::atan2;
   using std::exp;
@@ -225,7 +230,8 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta, Dis
   if (dim_difference < 0)
     throw InvalidParameter(detail::message(
         "subspace::distance_from_angles: dimension difference must be >= 0, got ", dim_difference));
-  const auto t = theta.derived().array();
+  detail::require_finite(theta, "subspace::distance_from_angles", "theta");
+  const auto t = theta.array();
   // sum of log cos(theta_i); -inf when an angle is pi/2 (any theta >= fl(pi/2), the value
   // principal_angles returns for exactly orthogonal directions, counts as pi/2).
   const Scalar half_pi = std::acos(Scalar(0));
@@ -274,8 +280,10 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta, Dis
 /// Distance `kind` between span(U) and span(V) (orthonormal n x k and n x l): the principal
 /// angles, then `distance_from_angles`. Same cost and checks as `principal_angles`.
 template <class DU, class DV>
-typename DU::Scalar distance(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DV>& v,
+typename DU::Scalar distance(const Eigen::MatrixBase<DU>& u_arg, const Eigen::MatrixBase<DV>& v_arg,
                              Distance kind = Distance::Geodesic) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& v = detail::evaluated(v_arg);
   const auto theta = principal_angles(u, v);
   const Index k = u.cols(), l = v.cols();
   return distance_from_angles(theta, kind, k > l ? k - l : l - k);

@@ -143,7 +143,8 @@ void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Derived::RowsAtCompileTime, Derived::ColsAtCompileTime, 0,
               Derived::MaxRowsAtCompileTime, Derived::MaxColsAtCompileTime>
-qr_basis(const Eigen::MatrixBase<Derived>& a, typename Derived::RealScalar rtol = -1) {
+qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar rtol = -1) {
+  const auto& a = detail::evaluated(a_arg);
   using Scalar = typename Derived::Scalar;
   using Real = typename Derived::RealScalar;
   using Plain = Eigen::Matrix<Scalar, Derived::RowsAtCompileTime, Derived::ColsAtCompileTime, 0,
@@ -175,7 +176,8 @@ qr_basis(const Eigen::MatrixBase<Derived>& a, typename Derived::RealScalar rtol 
 /// matrix gives an n x 0 basis. Throws NonFiniteInput.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_qr_basis(
-    const Eigen::MatrixBase<Derived>& a, typename Derived::RealScalar rtol = -1) {
+    const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar rtol = -1) {
+  const auto& a = detail::evaluated(a_arg);
   using Scalar = typename Derived::Scalar;
   using Real = typename Derived::RealScalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -199,8 +201,9 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_
 /// Uses Eigen's BDCSVD (divide and conquer; Jacobi below 16 columns). Cost O(n m min(n, m)).
 /// Throws NonFiniteInput, and what `rule` throws.
 template <class Derived>
-BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>& a,
+BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>& a_arg,
                                                 const RankRule& rule = RankRule::automatic()) {
+  const auto& a = detail::evaluated(a_arg);
   using Scalar = typename Derived::Scalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* func = "subspace::svd_basis";
@@ -243,7 +246,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> orthonor
 /// k = n gives an n x 0 matrix. Throws DimensionMismatch, NonFiniteInput, NotOrthonormal.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> complement(
-    const Eigen::MatrixBase<Derived>& u) {
+    const Eigen::MatrixBase<Derived>& u_arg) {
+  const auto& u = detail::evaluated(u_arg);
   using Scalar = typename Derived::Scalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_basis(u, "subspace::complement", "U");
@@ -260,7 +264,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> compleme
 /// Cost O(m n min(m, n) + n^3) (full V). Throws NonFiniteInput, and what `rule` throws.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_space(
-    const Eigen::MatrixBase<Derived>& a, const RankRule& rule = RankRule::automatic()) {
+    const Eigen::MatrixBase<Derived>& a_arg, const RankRule& rule = RankRule::automatic()) {
+  const auto& a = detail::evaluated(a_arg);
   using Scalar = typename Derived::Scalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* func = "subspace::null_space";

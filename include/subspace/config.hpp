@@ -25,6 +25,12 @@
 //    their inputs already); then bad input gives unspecified results.
 #pragma once
 
+#if !defined(_MSVC_LANG) && __cplusplus < 201703L
+#error "subspace needs C++17 or later: compile with -std=c++17 (or newer)"
+#elif defined(_MSVC_LANG) && _MSVC_LANG < 201703L
+#error "subspace needs C++17 or later: compile with /std:c++17 (or newer)"
+#endif
+
 #include <cassert>
 #include <sstream>
 #include <stdexcept>

@@ -145,15 +145,18 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// (so Grassmann(U) keeps U when U is already orthonormal with positive-diagonal R, e.g. the
   /// output of qr_basis). Throws DimensionMismatch, NonFiniteInput, RankDeficient.
   template <class Derived>
-  explicit Grassmann(const Eigen::MatrixBase<Derived>& a) : u_(qr_basis(Basis(a))) {}
+  explicit Grassmann(const Eigen::MatrixBase<Derived>& a)
+      : u_(qr_basis(detail::fitting<Basis>(a, "subspace::Grassmann", "A"))) {}
 
   /// The point with the given orthonormal basis, kept as is (checked in O(n k^2): throws
   /// DimensionMismatch, NonFiniteInput, NotOrthonormal).
   template <class Derived>
-  static Grassmann from_orthonormal(const Eigen::MatrixBase<Derived>& u) {
+  static Grassmann from_orthonormal(const Eigen::MatrixBase<Derived>& u_arg) {
+    constexpr const char* func = "subspace::Grassmann::from_orthonormal";
+    const auto& u = detail::fitting<Basis>(u_arg, func, "U");
+    detail::require_basis(u, func, "U");
     Grassmann x;
     x.u_ = u;
-    detail::require_basis(x.u_, "subspace::Grassmann::from_orthonormal", "U");
     return x;
   }
 
@@ -191,7 +194,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// Tangent projection G - U (U^T G): turns a Euclidean gradient of f(U) into the Riemannian
   /// gradient (for f invariant under U -> U Q). Cost 4 n k^2.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g) const {
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
+    const auto& g = detail::evaluated(g_arg);
     check_tangent_shape(g, "subspace::Grassmann::project");
     Small c(dim(), dim());
     c.noalias() = u_.transpose() * g;
@@ -208,7 +212,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// as D = Q_D R_D (Householder) and R_D = A S V^T (k x k Jacobi), so fixed sizes stay on the
   /// stack. Cost about 10 n k^2 + O(k^3). D must be tangent (not checked; project first).
   template <class Derived>
-  Grassmann exp(const Eigen::MatrixBase<Derived>& d) const {
+  Grassmann exp(const Eigen::MatrixBase<Derived>& d_arg) const {
+    const auto& d = detail::evaluated(d_arg);
     check_tangent_shape(d, "subspace::Grassmann::exp");
     detail::require_finite(d, "subspace::Grassmann::exp", "D");
     Tangent q;
@@ -287,7 +292,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// the representative: Polar's is the one nearest U + D); Exp is the exponential map. All
   /// agree with exp to first order (Absil et al. 2008, Sec. 4.1). Cost 4 n k^2 (QR, Polar).
   template <class Derived>
-  Grassmann retract(const Eigen::MatrixBase<Derived>& d, Retraction kind = Retraction::QR) const {
+  Grassmann retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const {
+    const auto& d = detail::evaluated(d_arg);
     check_tangent_shape(d, "subspace::Grassmann::retract");
     detail::require_finite(d, "subspace::Grassmann::retract", "D");
     if (kind == Retraction::Exp) return exp(d);
@@ -328,7 +334,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// Vector transport by projection onto the tangent space at Y: xi - Y (Y^T xi) (Absil et al.
   /// 2008, Sec. 8.1.3). Cheap (4 n k^2), not an isometry; fine for momentum buffers.
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi, const Grassmann& y) const {
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Grassmann& y) const {
+    const auto& xi = detail::evaluated(xi_arg);
     check_same_shape(y, "subspace::Grassmann::transport");
     return y.project(xi);
   }
@@ -339,8 +346,10 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// exp(t D) returns (equal to the formula's representative up to O(eps)). Cost about
   /// 14 n k^2.
   template <class DD, class DX>
-  Tangent parallel_transport(const Eigen::MatrixBase<DD>& d, const Eigen::MatrixBase<DX>& xi,
+  Tangent parallel_transport(const Eigen::MatrixBase<DD>& d_arg, const Eigen::MatrixBase<DX>& xi_arg,
                              Scalar t = Scalar(1)) const {
+    const auto& d = detail::evaluated(d_arg);
+    const auto& xi = detail::evaluated(xi_arg);
     check_tangent_shape(d, "subspace::Grassmann::parallel_transport");
     check_tangent_shape(xi, "subspace::Grassmann::parallel_transport");
     Tangent q;

@@ -42,10 +42,10 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   /// Keeps the blocks as given, each checked to be orthonormal (O(C n k^2)).
   template <class Derived>
   static GrassmannProduct from_orthonormal(const Eigen::MatrixBase<Derived>& u, Index k) {
-    GrassmannProduct x;
-    x.u_ = u;
-    x.k_ = k;
     check_layout("subspace::GrassmannProduct::from_orthonormal", u.rows(), u.cols(), k);
+    GrassmannProduct x;
+    x.u_ = u;  // one evaluation of an expression argument
+    x.k_ = k;
     for (Index c = 0; c < x.count(); ++c)
       detail::require_basis(x.block(c), "subspace::GrassmannProduct::from_orthonormal", "block");
     return x;
@@ -78,7 +78,8 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   /// Blockwise tangent projection D_c = G_c - U_c (U_c^T G_c). Cost 4 C n k^2, one k x k
   /// workspace.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g) const {
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
+    const auto& g = detail::evaluated(g_arg);
     check_tangent(g, "subspace::GrassmannProduct::project");
     Tangent d = g;
     Basis w(k_, k_);
@@ -94,7 +95,8 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
 
   /// |D_c|^2 for every component (C values): what Riemannian Adam keeps per point.
   template <class D>
-  Vector component_sq_norms(const Eigen::MatrixBase<D>& a) const {
+  Vector component_sq_norms(const Eigen::MatrixBase<D>& a_arg) const {
+    const auto& a = detail::evaluated(a_arg);
     Vector out(count());
     for (Index c = 0; c < count(); ++c) out(c) = a.middleCols(c * k_, k_).squaredNorm();
     return out;
@@ -108,8 +110,9 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   /// Blockwise retraction (see Grassmann::retract). QR and Polar run in place in one output
   /// matrix; Exp goes through Grassmann::exp per block.
   template <class Derived>
-  GrassmannProduct retract(const Eigen::MatrixBase<Derived>& d,
+  GrassmannProduct retract(const Eigen::MatrixBase<Derived>& d_arg,
                            Retraction kind = Retraction::QR) const {
+    const auto& d = detail::evaluated(d_arg);
     constexpr const char* func = "subspace::GrassmannProduct::retract";
     check_tangent(d, func);
     detail::require_finite(d, func, "D");
@@ -142,7 +145,8 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
 
   /// Blockwise exponential map.
   template <class Derived>
-  GrassmannProduct exp(const Eigen::MatrixBase<Derived>& d) const {
+  GrassmannProduct exp(const Eigen::MatrixBase<Derived>& d_arg) const {
+    const auto& d = detail::evaluated(d_arg);
     return retract(d, Retraction::Exp);
   }
 
@@ -167,7 +171,8 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
 
   /// Projection transport to Y, blockwise.
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi, const GrassmannProduct& y) const {
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const GrassmannProduct& y) const {
+    const auto& xi = detail::evaluated(xi_arg);
     check_same(y, "subspace::GrassmannProduct::transport");
     return y.project(xi);
   }

@@ -26,6 +26,7 @@
 #include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <istream>
 #include <ostream>
 #include <random>
@@ -70,7 +71,7 @@ struct PcaOptions {
                                 ///< (-1: no truncation, exact)
 };
 
-template <class Scalar_>
+template <class Scalar_ = double>
 class PCA {
  public:
   using Scalar = Scalar_;
@@ -96,7 +97,8 @@ class PCA {
   /// NonFiniteInput, InvalidParameter (Randomized without RankRule::fixed), and RankDeficient
   /// when RankRule::fixed(k) asks for more components than the data have (as svd_basis).
   template <class Derived>
-  PCA& fit(const Eigen::MatrixBase<Derived>& x) {
+  PCA& fit(const Eigen::MatrixBase<Derived>& x_arg) {
+    const auto& x = detail::evaluated(x_arg);
     constexpr const char* func = "subspace::PCA::fit";
     check_data(x, func, /*any_width=*/true);
     const Index n = x.rows(), d = x.cols();
@@ -129,7 +131,8 @@ class PCA {
   /// error, unlike `fit`). Throws DimensionMismatch (width differs from earlier blocks),
   /// NonFiniteInput.
   template <class Derived>
-  PCA& partial_fit(const Eigen::MatrixBase<Derived>& block) {
+  PCA& partial_fit(const Eigen::MatrixBase<Derived>& block_arg) {
+    const auto& block = detail::evaluated(block_arg);
     constexpr const char* func = "subspace::PCA::partial_fit";
     check_data(block, func, /*any_width=*/n_ == 0);
     const Index b = block.rows(), d = block.cols();
@@ -247,13 +250,15 @@ class PCA {
   /// Z = (X - mu) V_k, N x rank(). Throws DimensionMismatch, NonFiniteInput, InvalidParameter
   /// (not fitted).
   template <class Derived>
-  Matrix transform(const Eigen::MatrixBase<Derived>& x) const {
+  Matrix transform(const Eigen::MatrixBase<Derived>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check_input(x, "subspace::PCA::transform");
     return (x.rowwise() - mean_.transpose()) * components();
   }
   /// X = Z V_k^T + mu, N x d.
   template <class Derived>
-  Matrix inverse_transform(const Eigen::MatrixBase<Derived>& z) const {
+  Matrix inverse_transform(const Eigen::MatrixBase<Derived>& z_arg) const {
+    const auto& z = detail::evaluated(z_arg);
     constexpr const char* func = "subspace::PCA::inverse_transform";
     require_fitted(func);
     if (z.cols() != rank_)
@@ -276,7 +281,8 @@ class PCA {
     Vector residual, t2, combined;
   };
   template <class Derived>
-  Scores scores(const Eigen::MatrixBase<Derived>& x) const {
+  Scores scores(const Eigen::MatrixBase<Derived>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check_input(x, "subspace::PCA::scores");
     const Index n = x.rows(), k = rank_;
     Scores out{Vector(n), Vector(n), Vector(n)};
@@ -382,8 +388,15 @@ class PCA {
     if (!any_width && x.cols() != dim())
       throw DimensionMismatch(detail::message(func, ": the model has dimension ", dim(),
                                               ", the block is ",
-                                              detail::shape(x.rows(), x.cols())));
+                                              detail::shape(x.rows(), x.cols()),
+                                              transposed_hint(x.rows(), x.cols())));
     detail::require_finite(x, func, "X");
+  }
+  /// The end of a shape error when X looks transposed (its rows match the model's dimension).
+  std::string transposed_hint(Index rows, Index cols) const {
+    return rows == dim() && cols != dim()
+               ? "; it looks transposed: PCA takes samples as rows (N x d), pass X.transpose()"
+               : "";
   }
   void require_fitted(const char* func) const {
     if (n_ == 0) throw InvalidParameter(detail::message(func, ": the model is not fitted"));
@@ -393,7 +406,8 @@ class PCA {
     require_fitted(func);
     if (x.cols() != dim())
       throw DimensionMismatch(detail::message(func, ": the model has dimension ", dim(), ", X is ",
-                                              detail::shape(x.rows(), x.cols())));
+                                              detail::shape(x.rows(), x.cols()),
+                                              transposed_hint(x.rows(), x.cols())));
     detail::require_finite(x, func, "X");
   }
 

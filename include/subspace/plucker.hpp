@@ -82,11 +82,13 @@ void fill_binomials(Table& table, Index n, Index k, const char* func) {
 template <class Subset>
 bool next_subset(Subset& s, Index n) {
   const Index k = static_cast<Index>(s.size());
+  using Pos = decltype(s.size());  // std::size_t for std::vector, Index for Eigen vectors
+  const auto at = [&s](Index i) -> auto& { return s[static_cast<Pos>(i)]; };
   Index m = k - 1;
-  while (m >= 0 && s[m] == n - k + m) --m;
+  while (m >= 0 && at(m) == n - k + m) --m;
   if (m < 0) return false;
-  ++s[m];
-  for (Index j = m + 1; j < k; ++j) s[j] = s[j - 1] + 1;
+  ++at(m);
+  for (Index j = m + 1; j < k; ++j) at(j) = at(j - 1) + 1;
   return true;
 }
 
@@ -400,7 +402,8 @@ plucker(const Eigen::MatrixBase<Derived>& u) {
 /// C(n, k) entries or k is outside [0, n].
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> hodge(
-    const Eigen::MatrixBase<Derived>& p, Index n, Index k) {
+    const Eigen::MatrixBase<Derived>& p_arg, Index n, Index k) {
+  const auto& p = detail::evaluated(p_arg);
   constexpr const char* func = "subspace::hodge";
   if (n < 1 || k < 0 || k > n)
     throw DimensionMismatch(detail::message(func, ": need 0 <= k <= n, got n = ", n, ", k = ", k));
@@ -437,7 +440,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> hodge(
 /// then col(M) is the subspace (Hodge & Pedoe VII.2). Cost O(k C(n, k)) plus the output.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contraction_matrix(
-    const Eigen::MatrixBase<Derived>& p, Index n, Index k) {
+    const Eigen::MatrixBase<Derived>& p_arg, Index n, Index k) {
+  const auto& p = detail::evaluated(p_arg);
   constexpr const char* func = "subspace::contraction_matrix";
   if (k < 1 || k > n)
     throw DimensionMismatch(detail::message(func, ": need 1 <= k <= n, got n = ", n, ", k = ", k));
@@ -471,8 +475,9 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contract
 /// quadratic Plucker relations (a k-vector satisfies them iff it is decomposable) that is
 /// scale-invariant and needs no choice of relations. Cost: an SVD of n x C(n, k-1).
 template <class Derived>
-typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p, Index n,
+typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p_arg, Index n,
                                                       Index k) {
+  const auto& p = detail::evaluated(p_arg);
   using Mat = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_finite(p, "subspace::decomposability_residual", "p");
   const auto scale = p.cwiseAbs().maxCoeff();
@@ -498,8 +503,9 @@ typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<De
 /// Cost: an SVD of n x C(n, k-1), plus plucker(W).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plucker(
-    const Eigen::MatrixBase<Derived>& p, Index n, Index k,
+    const Eigen::MatrixBase<Derived>& p_arg, Index n, Index k,
     typename Derived::RealScalar tolerance = -1) {
+  const auto& p = detail::evaluated(p_arg);
   using Scalar = typename Derived::Scalar;
   using Real = typename Derived::RealScalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -531,8 +537,9 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plu
 /// InvalidParameter (an offset < 1, NaN tolerance), NonFiniteInput.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> plucker_pair_features(
-    const Eigen::MatrixBase<Derived>& x, const std::vector<Index>& offsets,
+    const Eigen::MatrixBase<Derived>& x_arg, const std::vector<Index>& offsets,
     typename Derived::RealScalar tolerance = -1) {
+  const auto& x = detail::evaluated(x_arg);
   using Scalar = typename Derived::Scalar;
   using Real = typename Derived::RealScalar;
   constexpr const char* func = "subspace::plucker_pair_features";

@@ -39,8 +39,10 @@ using ProjectionType =
 /// Coordinates C = U^T X (k x m) of the columns of X in the orthonormal basis U (n x k).
 /// Throws DimensionMismatch, NonFiniteInput (NotOrthonormal in debug builds).
 template <class DU, class DX>
-detail::CoordinatesType<DU, DX> coordinates(const Eigen::MatrixBase<DU>& u,
-                                            const Eigen::MatrixBase<DX>& x) {
+detail::CoordinatesType<DU, DX> coordinates(const Eigen::MatrixBase<DU>& u_arg,
+                                            const Eigen::MatrixBase<DX>& x_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& x = detail::evaluated(x_arg);
   detail::check_projection_args(u, x, "subspace::coordinates");
   detail::CoordinatesType<DU, DX> c(u.cols(), x.cols());
   c.noalias() = u.transpose() * x;
@@ -50,8 +52,10 @@ detail::CoordinatesType<DU, DX> coordinates(const Eigen::MatrixBase<DU>& u,
 /// Orthogonal projection U (U^T X) of the columns of X (n x m) onto span(U). Same checks as
 /// `coordinates`.
 template <class DU, class DX>
-detail::ProjectionType<DU, DX> project(const Eigen::MatrixBase<DU>& u,
-                                       const Eigen::MatrixBase<DX>& x) {
+detail::ProjectionType<DU, DX> project(const Eigen::MatrixBase<DU>& u_arg,
+                                       const Eigen::MatrixBase<DX>& x_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& x = detail::evaluated(x_arg);
   detail::check_projection_args(u, x, "subspace::project");
   detail::CoordinatesType<DU, DX> c(u.cols(), x.cols());
   c.noalias() = u.transpose() * x;
@@ -63,8 +67,10 @@ detail::ProjectionType<DU, DX> project(const Eigen::MatrixBase<DU>& u,
 /// Residual X - U (U^T X) (n x m): the component of each column orthogonal to span(U).
 /// Same checks as `coordinates`.
 template <class DU, class DX>
-detail::ProjectionType<DU, DX> residual(const Eigen::MatrixBase<DU>& u,
-                                        const Eigen::MatrixBase<DX>& x) {
+detail::ProjectionType<DU, DX> residual(const Eigen::MatrixBase<DU>& u_arg,
+                                        const Eigen::MatrixBase<DX>& x_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& x = detail::evaluated(x_arg);
   detail::check_projection_args(u, x, "subspace::residual");
   detail::CoordinatesType<DU, DX> c(u.cols(), x.cols());
   c.noalias() = u.transpose() * x;
@@ -79,7 +85,9 @@ detail::ProjectionType<DU, DX> residual(const Eigen::MatrixBase<DU>& u,
 /// all digits when x is close to span(U). Cost 4 n k m flops. Same checks as `coordinates`.
 template <class DU, class DX>
 Eigen::Matrix<typename DU::Scalar, DX::ColsAtCompileTime, 1, 0, DX::MaxColsAtCompileTime, 1>
-residual_norms(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DX>& x) {
+residual_norms(const Eigen::MatrixBase<DU>& u_arg, const Eigen::MatrixBase<DX>& x_arg) {
+  const auto& u = detail::evaluated(u_arg);
+  const auto& x = detail::evaluated(x_arg);
   using Scalar = typename DU::Scalar;
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::check_projection_args(u, x, "subspace::residual_norms");
@@ -119,10 +127,15 @@ class Projector {
   using Coords = Eigen::Matrix<Scalar, K, 1>;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
-  /// Copies and checks U (n x k, orthonormal). Throws as `require_basis`.
+  /// Checks, then copies U (n x k, orthonormal; n == N and k == K for fixed sizes). Throws
+  /// as `require_basis`, and DimensionMismatch for a shape the fixed sizes cannot hold.
   template <class Derived>
-  explicit Projector(const Eigen::MatrixBase<Derived>& u) : u_(u), c_(u.cols()) {
-    detail::require_basis(u_, "subspace::Projector", "U");
+  explicit Projector(const Eigen::MatrixBase<Derived>& u_arg) {
+    const auto& u = detail::evaluated(u_arg);
+    detail::require_fixed_shape<Basis>(u, "subspace::Projector", "U");
+    detail::require_basis(u, "subspace::Projector", "U");
+    u_ = u;
+    c_.resize(u.cols());
   }
 
   const Basis& basis() const { return u_; }
@@ -131,20 +144,23 @@ class Projector {
 
   /// U^T X (k x m).
   template <class DX>
-  Matrix coordinates(const Eigen::MatrixBase<DX>& x) const {
+  Matrix coordinates(const Eigen::MatrixBase<DX>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check(x, "subspace::Projector::coordinates");
     return u_.transpose() * x;
   }
   /// U U^T X (n x m).
   template <class DX>
-  Matrix project(const Eigen::MatrixBase<DX>& x) const {
+  Matrix project(const Eigen::MatrixBase<DX>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check(x, "subspace::Projector::project");
     Matrix c = u_.transpose() * x;
     return u_ * c;
   }
   /// X - U U^T X (n x m).
   template <class DX>
-  Matrix residual(const Eigen::MatrixBase<DX>& x) const {
+  Matrix residual(const Eigen::MatrixBase<DX>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check(x, "subspace::Projector::residual");
     Matrix c = u_.transpose() * x;
     Matrix r = x;
@@ -153,20 +169,23 @@ class Projector {
   }
   /// |x_j - U U^T x_j| for every column (see the free `residual_norms`).
   template <class DX>
-  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> residual_norms(const Eigen::MatrixBase<DX>& x) const {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> residual_norms(const Eigen::MatrixBase<DX>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     check(x, "subspace::Projector::residual_norms");
     return subspace::residual_norms(u_, x);
   }
   /// out = U U^T x for one vector x (n), without allocating.
   template <class DX, class DOut>
-  void project_into(const Eigen::MatrixBase<DX>& x, Eigen::MatrixBase<DOut>& out) {
+  void project_into(const Eigen::MatrixBase<DX>& x_arg, Eigen::MatrixBase<DOut>& out) {
+    const auto& x = detail::evaluated(x_arg);
     check_vector(x, out, "subspace::Projector::project_into");
     c_.noalias() = u_.transpose() * x;
     out.noalias() = u_ * c_;
   }
   /// out = x - U U^T x for one vector x (n), without allocating. `out` may not alias `x`.
   template <class DX, class DOut>
-  void residual_into(const Eigen::MatrixBase<DX>& x, Eigen::MatrixBase<DOut>& out) {
+  void residual_into(const Eigen::MatrixBase<DX>& x_arg, Eigen::MatrixBase<DOut>& out) {
+    const auto& x = detail::evaluated(x_arg);
     check_vector(x, out, "subspace::Projector::residual_into");
     c_.noalias() = u_.transpose() * x;
     out = x;

@@ -32,14 +32,17 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
 
   /// The Q factor (diag(R) >= 0) of a full-rank n x k matrix; throws as `qr_basis`.
   template <class Derived>
-  explicit Stiefel(const Eigen::MatrixBase<Derived>& a) : u_(qr_basis(Basis(a))) {}
+  explicit Stiefel(const Eigen::MatrixBase<Derived>& a)
+      : u_(qr_basis(detail::fitting<Basis>(a, "subspace::Stiefel", "A"))) {}
 
   /// The point U itself (checked, O(n k^2): DimensionMismatch, NonFiniteInput, NotOrthonormal).
   template <class Derived>
-  static Stiefel from_orthonormal(const Eigen::MatrixBase<Derived>& u) {
+  static Stiefel from_orthonormal(const Eigen::MatrixBase<Derived>& u_arg) {
+    constexpr const char* func = "subspace::Stiefel::from_orthonormal";
+    const auto& u = detail::fitting<Basis>(u_arg, func, "U");
+    detail::require_basis(u, func, "U");
     Stiefel x;
     x.u_ = u;
-    detail::require_basis(x.u_, "subspace::Stiefel::from_orthonormal", "U");
     return x;
   }
 
@@ -60,7 +63,8 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   /// Orthogonal projection onto the tangent space: G - U sym(U^T G) (embedded metric). Turns a
   /// Euclidean gradient into the Riemannian one. Cost 4 n k^2.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g) const {
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
+    const auto& g = detail::evaluated(g_arg);
     check_shape(g, "subspace::Stiefel::project");
     Small c(dim(), dim());
     c.noalias() = u_.transpose() * g;
@@ -81,7 +85,8 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   ///    B = [U, -P D]: about 16 n k^2 + O(k^3), never an n x n matrix.
   /// Exp is not provided on Stiefel (InvalidParameter). D should be tangent.
   template <class Derived>
-  Stiefel retract(const Eigen::MatrixBase<Derived>& d, Retraction kind = Retraction::QR) const {
+  Stiefel retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const {
+    const auto& d = detail::evaluated(d_arg);
     constexpr const char* func = "subspace::Stiefel::retract";
     check_shape(d, func);
     detail::require_finite(d, func, "D");
@@ -129,7 +134,8 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
 
   /// Vector transport by projection onto the tangent space at Y: Y.project(xi).
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi, const Stiefel& y) const {
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Stiefel& y) const {
+    const auto& xi = detail::evaluated(xi_arg);
     return y.project(xi);
   }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "../traits.hpp"
@@ -19,6 +20,28 @@ inline constexpr bool input_checks = false;
 #else
 inline constexpr bool input_checks = true;
 #endif
+
+/// True for arguments with their own storage (Matrix, Array, Map, Ref, blocks and transposes of
+/// those): reading them again costs nothing and gives the same values.
+template <class Derived>
+inline constexpr bool has_storage = (int(Derived::Flags) & Eigen::DirectAccessBit) != 0;
+
+/// How a public function holds an argument it reads more than once: a reference to an object
+/// with storage, otherwise one evaluated copy (a `Random()` expression gives new numbers at
+/// every read, a product `A * B` would be recomputed). This is the intent of Eigen's
+/// `internal::nested_eval`, which decides by cost and still re-evaluates cheap but
+/// non-repeatable expressions such as `Random()`; the rule here is by storage only, so the
+/// values a function checks are the values it computes with.
+template <class Derived>
+using Evaluated = std::conditional_t<has_storage<Derived>, const Derived&,
+                                     typename Derived::PlainObject>;
+
+/// The argument evaluated at most once: `const auto& a = evaluated(a_arg);` at the top of a
+/// public function, then only `a` is read. No copy for a plain matrix, Map or Ref.
+template <class Derived>
+Evaluated<Derived> evaluated(const Eigen::DenseBase<Derived>& x) {
+  return x.derived();
+}
 
 /// Throws NonFiniteInput if `a` holds a NaN or an infinity.
 template <class Derived>
@@ -40,6 +63,14 @@ void require_nonempty(const Eigen::MatrixBase<Derived>& a, const char* func, con
   }
 }
 
+/// The end of a shape error when a batch looks transposed: it has `dim` columns, not rows.
+inline std::string transposed_hint(Index rows, Index cols, Index dim, const char* name) {
+  return cols == dim && rows != dim
+             ? message(" (", name, " looks transposed: vectors are columns, pass ", name,
+                       ".transpose())")
+             : std::string();
+}
+
 /// Throws DimensionMismatch unless `a` and `b` have the same number of rows.
 template <class DA, class DB>
 void require_same_rows(const Eigen::MatrixBase<DA>& a, const char* name_a,
@@ -48,8 +79,33 @@ void require_same_rows(const Eigen::MatrixBase<DA>& a, const char* name_a,
     if (a.rows() != b.rows())
       throw DimensionMismatch(message(func, ": ", name_a, " is ", shape(a.rows(), a.cols()),
                                       " and ", name_b, " is ", shape(b.rows(), b.cols()),
-                                      "; their row counts (ambient dimensions) must agree"));
+                                      "; their row counts (ambient dimensions) must agree",
+                                      transposed_hint(b.rows(), b.cols(), a.rows(), name_b)));
   }
+}
+
+/// Throws DimensionMismatch unless `a` fits a matrix of type Target (fixed rows / columns, and
+/// the maximum sizes of a bounded type). Checked before any copy into a fixed-size object.
+template <class Target, class Derived>
+void require_fixed_shape(const Eigen::MatrixBase<Derived>& a, const char* func, const char* name) {
+  constexpr int R = Target::RowsAtCompileTime, C = Target::ColsAtCompileTime;
+  constexpr int MR = Target::MaxRowsAtCompileTime, MC = Target::MaxColsAtCompileTime;
+  const bool ok = (R == Eigen::Dynamic || a.rows() == R) && (C == Eigen::Dynamic || a.cols() == C) &&
+                  (MR == Eigen::Dynamic || a.rows() <= MR) && (MC == Eigen::Dynamic || a.cols() <= MC);
+  if (!ok)
+    throw DimensionMismatch(message(func, ": ", name, " is ", shape(a.rows(), a.cols()),
+                                    " but this type holds ",
+                                    R == Eigen::Dynamic ? std::string("any") : std::to_string(R),
+                                    "x",
+                                    C == Eigen::Dynamic ? std::string("any") : std::to_string(C)));
+}
+
+/// `evaluated(a)` after `require_fixed_shape<Target>`: for constructors of fixed-size types,
+/// so the shape is checked before anything is copied.
+template <class Target, class Derived>
+Evaluated<Derived> fitting(const Eigen::MatrixBase<Derived>& a, const char* func, const char* name) {
+  require_fixed_shape<Target>(a, func, name);
+  return evaluated(a);
 }
 
 /// Max-abs entry of U^T U - I (O(n k^2)).
@@ -79,9 +135,15 @@ void require_basis(const Eigen::MatrixBase<Derived>& u, const char* func, const 
     const Real err = orthonormality_error(u);
     const Real tol = Tolerance<Real>::orthonormality(u.rows());
     if (!(err <= tol))
-      throw NotOrthonormal(message(func, ": ", name, " (", shape(u.rows(), u.cols()),
-                                   ") is not an orthonormal basis: max|U^T U - I| = ", err, " > ",
-                                   tol));
+      throw NotOrthonormal(message(
+          func, ": ", name, " (", shape(u.rows(), u.cols()),
+          ") is not an orthonormal basis: max|U^T U - I| = ", err, " > ", tol,
+          ". Orthonormalize it first with subspace::qr_basis (same span) or "
+          "subspace::orthonormal_basis (rank-revealing)",
+          (err < Real(1e-5) && sizeof(Real) > sizeof(float))
+              ? "; a basis orthonormal in float and cast to double is off by ~1e-7: "
+                "re-orthonormalize it after the cast"
+              : ""));
   }
 }
 

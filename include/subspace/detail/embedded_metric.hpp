@@ -36,13 +36,16 @@ class EmbeddedMetric {
 
   /// Inner product of two tangent vectors at this point: tr(D1^T D2). Cost 2 n k.
   template <class D1, class D2>
-  auto inner(const Eigen::MatrixBase<D1>& a, const Eigen::MatrixBase<D2>& b) const {
+  auto inner(const Eigen::MatrixBase<D1>& a_arg, const Eigen::MatrixBase<D2>& b_arg) const {
+    const auto& a = detail::evaluated(a_arg);
+    const auto& b = detail::evaluated(b_arg);
     return a.cwiseProduct(b).sum();
   }
 
   /// Norm of a tangent vector: sqrt(tr(D^T D)), the Frobenius norm.
   template <class D>
-  auto norm(const Eigen::MatrixBase<D>& a) const {
+  auto norm(const Eigen::MatrixBase<D>& a_arg) const {
+    const auto& a = detail::evaluated(a_arg);
     return a.norm();
   }
 

@@ -112,7 +112,9 @@ void require_rate(Real rate, const char* func) {
 /// Throws DimensionMismatch (sizes), NonFiniteInput (NaN/Inf score), InvalidParameter (no
 /// anomaly or no normal sample: the AUC is undefined).
 template <class DS, class DL>
-double roc_auc(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels) {
+double roc_auc(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg) {
+  const auto& scores = detail::evaluated(scores_arg);
+  const auto& labels = detail::evaluated(labels_arg);
   Index pos = 0, neg = 0;
   const auto order = detail::roc_order(scores, labels, "subspace::roc_auc", pos, neg);
   // Walk groups of equal scores from the top: each normal sample of a group loses to the
@@ -139,7 +141,9 @@ struct RocCurve {
 };
 
 template <class DS, class DL>
-RocCurve roc_curve(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels) {
+RocCurve roc_curve(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg) {
+  const auto& scores = detail::evaluated(scores_arg);
+  const auto& labels = detail::evaluated(labels_arg);
   Index pos = 0, neg = 0;
   const auto order = detail::roc_order(scores, labels, "subspace::roc_curve", pos, neg);
   RocCurve c;
@@ -165,7 +169,8 @@ RocCurve roc_curve(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL
 /// normal_scores: N-vector. Cost O(N) (nth_element). Throws DimensionMismatch (empty),
 /// NonFiniteInput, InvalidParameter (target outside [0, 1] or NaN).
 template <class DS>
-typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores, double target_fpr) {
+typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores_arg, double target_fpr) {
+  const auto& normal_scores = detail::evaluated(normal_scores_arg);
   using Scalar = typename DS::Scalar;
   static_assert(std::is_floating_point<Scalar>::value,
                 "threshold_at_fpr: scores must be float or double");
@@ -193,8 +198,10 @@ struct OperatingPoint {
 };
 
 template <class DS, class DL>
-OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores, const Eigen::DenseBase<DL>& labels,
+OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg,
                           double target_fpr) {
+  const auto& scores = detail::evaluated(scores_arg);
+  const auto& labels = detail::evaluated(labels_arg);
   const char* func = "subspace::tpr_at_fpr";
   Index pos = 0, neg = 0;
   detail::count_labels(scores, labels, func, pos, neg);  // no sort: O(N) besides selection

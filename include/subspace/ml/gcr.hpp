@@ -34,6 +34,8 @@
 #include "../detail/checks.hpp"
 #include "../detail/serialize.hpp"
 #include "../grassmann_product.hpp"
+#include "../optim/riemannian_adam.hpp"
+#include "../optim/riemannian_sgd.hpp"
 #include "../traits.hpp"
 
 namespace subspace {
@@ -44,8 +46,10 @@ namespace subspace {
 /// (sizes, empty batch), InvalidParameter (a label outside [0, C)), NonFiniteInput.
 template <class DL, class DY>
 typename DL::Scalar softmax_cross_entropy(
-    const Eigen::MatrixBase<DL>& logits, const Eigen::MatrixBase<DY>& labels,
+    const Eigen::MatrixBase<DL>& logits_arg, const Eigen::MatrixBase<DY>& labels_arg,
     Eigen::Matrix<typename DL::Scalar, Eigen::Dynamic, Eigen::Dynamic>* grad = nullptr) {
+  const auto& logits = detail::evaluated(logits_arg);
+  const auto& labels = detail::evaluated(labels_arg);
   using Scalar = typename DL::Scalar;
   constexpr const char* func = "subspace::softmax_cross_entropy";
   static_assert(std::is_integral<typename DY::Scalar>::value,
@@ -90,6 +94,11 @@ class GcrHead {
   /// Per feature column j: (max|x_j|, |x_j / max|x_j||), so |x_j| is their product (which may
   /// overflow or underflow when formed); (0, 0) for a zero feature.
   using Norms = Eigen::Matrix<Scalar, 2, Eigen::Dynamic>;
+  /// Class indices in [0, C), one per feature column (what `predict` returns).
+  using Labels = Eigen::Matrix<Index, Eigen::Dynamic, 1>;
+  /// The optimisers `step` takes: Riemannian SGD or Adam over the product of the C bases.
+  using SGD = RiemannianSGD<Bases>;
+  using Adam = RiemannianAdam<Bases>;
 
   /// A head with the given bases (d x C k, each block orthonormal, checked) and options.
   /// Throws DimensionMismatch (k does not divide the columns), NotOrthonormal, InvalidParameter
@@ -101,9 +110,11 @@ class GcrHead {
           "subspace::GcrHead: the scale must be finite and > 0, got ", options.scale));
   }
 
-  /// Random initialization: C independent Haar-uniform points of Gr(k, d).
+  /// Random initialization: C independent Haar-uniform points of Gr(k, d). Sizes in the
+  /// library's one order, ambient dimension, subspace dimension, count (as
+  /// `GrassmannProduct::random(n, k, count, rng)`). Cost O(C d k^2).
   template <class Rng>
-  static GcrHead random(Index d, Index classes, Index k, Rng& rng, const GcrOptions& options = {}) {
+  static GcrHead random(Index d, Index k, Index classes, Rng& rng, const GcrOptions& options = {}) {
     if (k < 1 || k > d || classes < 1)
       throw DimensionMismatch(
           detail::message("subspace::GcrHead::random: need 1 <= k <= d and C >= 1, got d = ", d,
@@ -118,8 +129,10 @@ class GcrHead {
   /// Throws DimensionMismatch, InvalidParameter (bad label), NonFiniteInput, RankDeficient (a
   /// class with fewer than k linearly independent features).
   template <class DX, class DY>
-  static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& labels,
-                                Index classes, Index k, const GcrOptions& options = {}) {
+  static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x_arg, const Eigen::MatrixBase<DY>& labels_arg,
+                                Index k, Index classes, const GcrOptions& options = {}) {
+    const auto& x = detail::evaluated(x_arg);
+    const auto& labels = detail::evaluated(labels_arg);
     constexpr const char* func = "subspace::GcrHead::from_class_pca";
     static_assert(std::is_integral<typename DY::Scalar>::value,
                   "GcrHead::from_class_pca: labels must have an integer type");
@@ -159,10 +172,21 @@ class GcrHead {
   /// Logits (C x B) of the features X (d x B): s |S_c^T x_hat_b|. One GEMM (2 C k d B flops)
   /// plus O(C k B). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
-  Matrix logits(const Eigen::MatrixBase<Derived>& x) const {
+  Matrix logits(const Eigen::MatrixBase<Derived>& x_arg) const {
+    const auto& x = detail::evaluated(x_arg);
     Matrix p, xh, out;
     Norms norms;
     forward(x, xh, norms, p, out);
+    return out;
+  }
+
+  /// The predicted class of every feature column of X (d x B): argmax_c of the logits (the
+  /// smallest c among ties), B indices in [0, C). Cost of `logits`. Throws as `logits`.
+  template <class Derived>
+  Labels predict(const Eigen::MatrixBase<Derived>& x) const {
+    const Matrix l = logits(x);
+    Labels out(l.cols());
+    for (Index j = 0; j < l.cols(); ++j) l.col(j).maxCoeff(&out(j));
     return out;
   }
 
@@ -174,7 +198,9 @@ class GcrHead {
     Matrix dx, dbases;
   };
   template <class DX, class DD>
-  Gradients backward(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DD>& dlogits) const {
+  Gradients backward(const Eigen::MatrixBase<DX>& x_arg, const Eigen::MatrixBase<DD>& dlogits_arg) const {
+    const auto& x = detail::evaluated(x_arg);
+    const auto& dlogits = detail::evaluated(dlogits_arg);
     constexpr const char* func = "subspace::GcrHead::backward";
     if (dlogits.rows() != classes() || dlogits.cols() != x.cols())  // before any GEMM
       throw DimensionMismatch(detail::message(func, ": dL/dlogits must be ",
@@ -216,7 +242,8 @@ class GcrHead {
   /// One Riemannian step of the bases with an optimiser over GrassmannProduct (RiemannianSGD or
   /// RiemannianAdam) from the Euclidean gradient `dbases`; every block stays orthonormal.
   template <class Optimizer, class Derived>
-  void step(Optimizer& opt, const Eigen::MatrixBase<Derived>& dbases) {
+  void step(Optimizer& opt, const Eigen::MatrixBase<Derived>& dbases_arg) {
+    const auto& dbases = detail::evaluated(dbases_arg);
     opt.step(s_, dbases);
   }
 
@@ -270,8 +297,10 @@ class GcrHead {
                Matrix& out) const {
     constexpr const char* func = "subspace::GcrHead::logits";
     if (x.rows() != feature_dim())
-      throw DimensionMismatch(detail::message(func, ": features must have ", feature_dim(),
-                                              " rows, got ", detail::shape(x.rows(), x.cols())));
+      throw DimensionMismatch(detail::message(
+          func, ": features must have ", feature_dim(), " rows, got ",
+          detail::shape(x.rows(), x.cols()),
+          detail::transposed_hint(x.rows(), x.cols(), feature_dim(), "X")));
     detail::require_finite(x, func, "features");
     const Index b = x.cols(), k = subspace_dim(), c = classes();
     xh = x;

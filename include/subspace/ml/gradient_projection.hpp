@@ -82,11 +82,13 @@ class GradientProjectionMemory {
   /// Throws DimensionMismatch (R has != d rows or no column), NonFiniteInput, InvalidParameter
   /// (eps outside (0, 1]). When the memory is already saturated it reports so and adds nothing.
   template <class Derived>
-  MemoryUpdate update(const Eigen::MatrixBase<Derived>& r, double eps) {
+  MemoryUpdate update(const Eigen::MatrixBase<Derived>& r_arg, double eps) {
+    const auto& r = detail::evaluated(r_arg);
     constexpr const char* func = "subspace::GradientProjectionMemory::update";
     if (r.rows() != dim() || r.cols() < 1)
       throw DimensionMismatch(detail::message(func, ": R must be ", dim(), " x s with s >= 1, got ",
-                                              detail::shape(r.rows(), r.cols())));
+                                              detail::shape(r.rows(), r.cols()),
+                                              detail::transposed_hint(r.rows(), r.cols(), dim(), "R")));
     if (!(eps > 0.0 && eps <= 1.0))
       throw InvalidParameter(detail::message(func, ": the threshold must be in (0, 1], got ", eps));
     detail::require_finite(r, func, "R");
@@ -137,7 +139,10 @@ class GradientProjectionMemory {
         Matrix grown(dim(), size() + k);
         grown << m_, add;
         m_.swap(grown);
-        comp_valid_ = false;
+        // For m > d/2 the projections go through a basis N of the complement (I - M M^T =
+        // N N^T), built here once per update (O(d^3)), so that `project` stays a pure const
+        // function, safe to call from several threads.
+        comp_ = 2 * size() > dim() ? complement(m_) : Matrix(dim(), 0);
       }
     }
     rep.added = k;
@@ -152,28 +157,28 @@ class GradientProjectionMemory {
   /// In place, G <- G (I - M M^T) for the gradient G (out x d) of a dense layer y = W x with W
   /// out x d (the PyTorch / Eigen layout): the step no longer changes W x for x in span(M).
   /// Cost 4 out d min(m, d - m) flops (two GEMMs): for m > d/2 it is computed as G N N^T with a
-  /// cached orthonormal basis N of the complement (built on the first projection after an
-  /// update, O(d^3)). The workspaces are kept between calls, so nothing of ours is allocated
-  /// once the shapes are stable (Eigen's GEMM still takes its packing buffers from the heap for
-  /// large products: 3-4 per call at d = 1024), and a memory must not be used from two threads
-  /// at once.
-  /// Throws DimensionMismatch (G has != d columns).
+  /// orthonormal basis N of the complement (built by `update`, O(d^3)). Thread safety: a
+  /// const member that writes nothing but G, so one memory may project gradients from many
+  /// threads at once; it allocates one out x min(m, d - m) temporary per call (besides Eigen's
+  /// GEMM packing buffers: 3-4 per call at d = 1024), small beside the two GEMMs.
+  /// Throws DimensionMismatch (G has != d columns), NonFiniteInput (G holds NaN or Inf: an
+  /// exploding gradient is reported, not projected into the weights).
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>& g) const {
     constexpr const char* func = "subspace::GradientProjectionMemory::project";
     if (g.cols() != dim())
-      throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " columns, got ",
-                                              detail::shape(g.rows(), g.cols())));
+      throw DimensionMismatch(detail::message(
+          func, ": G must have ", dim(), " columns, got ", detail::shape(g.rows(), g.cols()),
+          detail::transposed_hint(g.cols(), g.rows(), dim(), "G")));
+    detail::require_finite(g, func, "G");
     if (size() == 0) return;
     if (use_complement()) {  // G N N^T with N the complement: 4 out d (d - m) flops
-      work_.resize(g.rows(), comp_.cols());
-      work_.noalias() = g * comp_;
-      g.noalias() = work_ * comp_.transpose();
+      const Matrix work = g * comp_;
+      g.noalias() = work * comp_.transpose();
       return;
     }
-    work_.resize(g.rows(), size());
-    work_.noalias() = g * m_;
-    g.noalias() -= work_ * m_.transpose();
+    const Matrix work = g * m_;
+    g.noalias() -= work * m_.transpose();
   }
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>&& g) const {
@@ -181,41 +186,32 @@ class GradientProjectionMemory {
   }
 
   /// In place, G <- (I - M M^T) G for the layout y = W^T x, W d x out (inputs on the rows).
-  /// Cost 4 d out min(m, d - m) flops; same workspace, complement and allocation rules.
-  /// Throws DimensionMismatch.
+  /// Cost 4 d out min(m, d - m) flops; same complement, thread-safety and allocation rules.
+  /// Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
   void project_transposed(Eigen::MatrixBase<Derived>& g) const {
     constexpr const char* func = "subspace::GradientProjectionMemory::project_transposed";
     if (g.rows() != dim())
       throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " rows, got ",
                                               detail::shape(g.rows(), g.cols())));
+    detail::require_finite(g, func, "G");
     if (size() == 0) return;
     if (use_complement()) {
-      work_.resize(comp_.cols(), g.cols());
-      work_.noalias() = comp_.transpose() * g;
-      g.noalias() = comp_ * work_;
+      const Matrix work = comp_.transpose() * g;
+      g.noalias() = comp_ * work;
       return;
     }
-    work_.resize(size(), g.cols());
-    work_.noalias() = m_.transpose() * g;
-    g.noalias() -= m_ * work_;
+    const Matrix work = m_.transpose() * g;
+    g.noalias() -= m_ * work;
   }
 
  private:
-  /// For m > d/2 the projections use an orthonormal basis N of the complement (I - M M^T =
-  /// N N^T), computed once after each update (O(d^3), on the first projection) and cached.
-  bool use_complement() const {
-    if (2 * size() <= dim()) return false;
-    if (!comp_valid_) {
-      comp_ = complement(m_);
-      comp_valid_ = true;
-    }
-    return true;
-  }
+  /// For m > d/2 the projections use the orthonormal basis N of the complement (I - M M^T =
+  /// N N^T) that `update` computed.
+  bool use_complement() const { return 2 * size() > dim(); }
 
   Matrix m_;
-  mutable Matrix work_, comp_;
-  mutable bool comp_valid_ = false;
+  Matrix comp_;  ///< d x (d - m) complement basis when m > d/2, else d x 0
 };
 
 /// The second strategy (file comment): protection of the top singular subspaces of a layer's
@@ -244,7 +240,8 @@ class SpectralProtection {
   /// Recomputes the protected subspaces from the current weights W (out x d). Cost: the SVD of
   /// W, O(out d min(out, d)). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
-  Index update(const Eigen::MatrixBase<Derived>& w) {
+  Index update(const Eigen::MatrixBase<Derived>& w_arg) {
+    const auto& w = detail::evaluated(w_arg);
     constexpr const char* func = "subspace::SpectralProtection::update";
     if (w.rows() != u_.rows() || w.cols() != v_.rows())
       throw DimensionMismatch(detail::message(func, ": W must be ",
@@ -261,7 +258,8 @@ class SpectralProtection {
   }
 
   /// In place, G <- (I - U U^T) G (I - V V^T) for G out x d. Cost 4 out d r flops (two rank-r
-  /// corrections). Same workspace rule as GradientProjectionMemory::project.
+  /// corrections). Thread-safe const member, as GradientProjectionMemory::project (one r x d
+  /// and one out x r temporary per call). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>& g) const {
     constexpr const char* func = "subspace::SpectralProtection::project";
@@ -269,13 +267,12 @@ class SpectralProtection {
       throw DimensionMismatch(detail::message(func, ": G must be ",
                                               detail::shape(u_.rows(), v_.rows()), ", got ",
                                               detail::shape(g.rows(), g.cols())));
+    detail::require_finite(g, func, "G");
     if (rank() == 0) return;
-    work_.resize(rank(), g.cols());
-    work_.noalias() = u_.transpose() * g;
-    g.noalias() -= u_ * work_;
-    work_.resize(g.rows(), rank());
-    work_.noalias() = g * v_;
-    g.noalias() -= work_ * v_.transpose();
+    const Matrix left = u_.transpose() * g;
+    g.noalias() -= u_ * left;
+    const Matrix right = g * v_;
+    g.noalias() -= right * v_.transpose();
   }
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>&& g) const {
@@ -285,7 +282,6 @@ class SpectralProtection {
  private:
   Matrix u_, v_;
   double f_;
-  mutable Matrix work_;
 };
 
 }  // namespace subspace

@@ -72,7 +72,8 @@ class RiemannianAdam {
   /// One step; returns the Riemannian gradient at the old x. Throws DimensionMismatch and
   /// NonFiniteInput (x unchanged).
   template <class Derived>
-  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) {
+    const auto& egrad = detail::evaluated(egrad_arg);
     const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
     detail::require_finite(eg, "subspace::RiemannianAdam::step", "G");
     Tangent g = x.project(eg);

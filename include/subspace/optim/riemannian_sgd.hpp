@@ -76,7 +76,8 @@ class RiemannianSGD {
   /// One step: x <- R_x(-lr * dir). Returns the Riemannian gradient g at the old x. Throws
   /// DimensionMismatch (G not the shape of x) and NonFiniteInput (G has NaN/Inf; x unchanged).
   template <class Derived>
-  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad) {
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) {
+    const auto& egrad = detail::evaluated(egrad_arg);
     const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
     detail::require_finite(eg, "subspace::RiemannianSGD::step", "G");
     Tangent g = x.project(eg);
