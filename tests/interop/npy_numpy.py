@@ -73,38 +73,45 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         src, out = os.path.join(tmp, "in.npy"), os.path.join(tmp, "out.npy")
-        # 1. NumPy writes, we read and write back.
+        # 1. NumPy writes, we read and write back (one npy_tool process for all files).
+        cases = []
         for t in TYPES:
-            orders = "|" if t[1] == "1" else "<>"
-            for bo in orders:
+            for bo in ("|" if t[1] == "1" else "<>"):
                 dt = np.dtype(bo + t)
                 for shape in SHAPES:
                     for fortran in ([False, True] if len(shape) == 2 else [False]):
                         for version in VERSIONS:
                             for as_type in ["f8", t]:
-                                name = f"{dt.str} {shape} {'F' if fortran else 'C'} {version} -> {as_type}"
                                 a = values(t, shape, rng, exact_in_f8=as_type == "f8").astype(dt)
                                 if fortran:
                                     a = np.asfortranarray(a)
-                                with open(src, "wb") as f:
+                                n = len(cases)
+                                fin = os.path.join(tmp, f"in{n}.npy")
+                                with open(fin, "wb") as f:
                                     npformat.write_array(f, a, version=version)
-                                r = run("copy", src, out, as_type)
-                                if r.returncode != 0:
-                                    check(False, f"{name}: npy_tool failed: {r.stderr.strip()}")
-                                    continue
-                                expect = a.astype(np.dtype("<" + as_type).newbyteorder("<"))
-                                if expect.ndim == 0:
-                                    expect = expect.reshape(1, 1)
-                                got = np.load(out)
-                                check(got.dtype == expect.dtype and got.shape == expect.shape,
-                                      f"{name}: dtype/shape {got.dtype} {got.shape}")
-                                check(np.ascontiguousarray(got).tobytes()
-                                      == np.ascontiguousarray(expect).tobytes(),
-                                      f"{name}: values differ")
-                                with open(out, "rb") as f:
-                                    ours = f.read()
-                                check(ours == npsave_bytes(np.asfortranarray(expect)),
-                                      f"{name}: file differs from np.save")
+                                name = (f"{dt.str} {shape} {'F' if fortran else 'C'} {version}"
+                                        f" -> {as_type}")
+                                cases.append((name, a, as_type, fin, os.path.join(tmp, f"out{n}.npy")))
+        batch = "".join(f"copy {c[3]} {c[4]} {c[2]}\n" for c in cases)
+        r = subprocess.run([tool, "batch"], input=batch, capture_output=True, text=True)
+        answers = r.stdout.splitlines()
+        check(r.returncode == 0 and len(answers) == len(cases),
+              f"npy_tool batch: rc {r.returncode}, {len(answers)} answers for {len(cases)}")
+        for (name, a, as_type, fin, fout), answer in zip(cases, answers):
+            if answer != "ok":
+                check(False, f"{name}: npy_tool: {answer}")
+                continue
+            expect = a.astype(np.dtype("<" + as_type))
+            if expect.ndim == 0:
+                expect = expect.reshape(1, 1)
+            got = np.load(fout)
+            check(got.dtype == expect.dtype and got.shape == expect.shape,
+                  f"{name}: dtype/shape {got.dtype} {got.shape}")
+            check(np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(expect).tobytes(),
+                  f"{name}: values differ")
+            with open(fout, "rb") as f:
+                check(f.read() == npsave_bytes(np.asfortranarray(expect)),
+                      f"{name}: file differs from np.save")
         # 2. We write, NumPy reads.
         for t in TYPES:
             for (rows, cols) in [(0, 3), (1, 1), (1, 6), (6, 1), (3, 4), (9, 7)]:

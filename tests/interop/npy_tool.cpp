@@ -3,6 +3,8 @@
 //                                    1-D stays 1-D, 0-d becomes 1 x 1
 //   npy_tool write OUT TYPE R C ORD  write the test matrix (below) of TYPE, R x C, ORD = f
 //                                    (column-major), c (row-major) or v (1-D; R or C is 1)
+//   npy_tool batch                   one "copy IN OUT TYPE" per line of stdin, answering "ok"
+//                                    or "error MESSAGE" per line on stdout
 // TYPE: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8. Test matrix, k = i * C + j (C-order index): floats
 // (k - 7) / 4 with k = 1..4 replaced by -0, +inf, NaN, the smallest subnormal; integers
 // (3 k) mod 100 with k = 0, 1 replaced by the type's max and min. Exit 1 with the message on
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <sstream>
 #include <string>
 
 namespace io = subspace::io;
@@ -73,6 +76,20 @@ struct Write {
 
 int main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "batch" && argc == 2) {
+    std::string line, op, in, out, type;
+    while (std::getline(std::cin, line)) {
+      std::istringstream ls(line);
+      try {
+        if (!(ls >> op >> in >> out >> type) || op != "copy" || dispatch<Copy>(type, in, out) != 0)
+          throw std::runtime_error("bad batch line: " + line);
+        std::cout << "ok\n";
+      } catch (const std::exception& e) {
+        std::cout << "error " << e.what() << "\n";
+      }
+    }
+    return 0;
+  }
   try {
     if (cmd == "copy" && (argc == 4 || argc == 5))
       return dispatch<Copy>(argc == 5 ? argv[4] : "f8", std::string(argv[2]), std::string(argv[3]));
