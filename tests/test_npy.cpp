@@ -2,7 +2,7 @@
 // streams and expressions); hand-built byte buffers (built here, independently of the writer)
 // for every dtype, byte order, memory order and format version; the header grammar; every
 // error path, each message naming the file. tests/fuzz/fuzz_npy.cpp has found no crash so far
-// (2.3 million inputs); any input it finds belongs here as a regression case.
+// (2.8 million inputs); any input it finds belongs here as a regression case.
 #include <subspace/io/npy.hpp>
 
 #include <cstdint>
