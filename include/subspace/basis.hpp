@@ -82,16 +82,21 @@ class RankRule {
                                               numerical_rank));
         return k_;
       case Kind::Energy: {
-        // Accumulate in the working precision from the largest value down; the total is the
-        // same sum, so f = 1 reaches it exactly.
+        // Accumulate (s_i / s_1)^2 from the largest value down: scale-free, so neither
+        // 1e300 nor 1e-200 over- or underflows; the total is the same sum, so f = 1 reaches
+        // it exactly.
+        if (!(smax > Real(0))) return 0;
+        const auto sq = [&](Index i) {
+          const Real t = s(i) / smax;
+          return t * t;
+        };
         Real total = 0;
-        for (Index i = 0; i < p; ++i) total += s(i) * s(i);
-        if (total == Real(0)) return 0;
+        for (Index i = 0; i < p; ++i) total += sq(i);
         const Real target = Real(value_) * total;
         Real acc = 0;
         Index r = 0;
         while (r < p && acc < target) {
-          acc += s(r) * s(r);
+          acc += sq(r);
           ++r;
         }
         return std::min(r, numerical_rank);
@@ -156,7 +161,13 @@ qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar r
                                             "; k linearly independent columns need k <= n"));
   detail::require_finite(a, func, "A");
   if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
-  Eigen::HouseholderQR<Plain> qr(a);
+  // Factor c A (c a power of two, 1 unless A's scale is extreme): same Q, no under/overflow.
+  const Real c = detail::unit_scale(a);
+  Eigen::HouseholderQR<Plain> qr(a.rows(), a.cols());
+  if (c == Real(1))
+    qr.compute(a);
+  else
+    qr.compute(c * a);
   const auto diag = qr.matrixQR().diagonal().cwiseAbs();
   if (!(diag.minCoeff() > rtol * diag.maxCoeff()))
     throw RankDeficient(detail::message(
@@ -185,7 +196,12 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_
   detail::require_finite(a, func, "A");
   if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
   if (a.size() == 0) return Mat(a.rows(), 0);
-  Eigen::ColPivHouseholderQR<Mat> qr(a);
+  const Real c = detail::unit_scale(a);  // as in qr_basis
+  Eigen::ColPivHouseholderQR<Mat> qr(a.rows(), a.cols());
+  if (c == Real(1))
+    qr.compute(a);
+  else
+    qr.compute(c * a);
   const auto diag = qr.matrixQR().diagonal().cwiseAbs();
   const Real r11 = diag.size() > 0 ? diag(0) : Real(0);
   Index r = 0;

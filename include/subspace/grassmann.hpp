@@ -54,7 +54,11 @@ class QrOrthonormalizer {
   QrOrthonormalizer(Index n, Index k) : qr_(n, k), work_(k) {}
   template <class A, class Q>
   void operator()(const A& a, Q&& q) {
-    qr_.compute(a);
+    const Scalar c = unit_scale(a);  // qf(c a) = qf(a); keeps 1e300 steps finite
+    if (c == Scalar(1))
+      qr_.compute(a);
+    else
+      qr_.compute(c * a);
     q.resize(a.rows(), a.cols());
     q.setIdentity();
     qr_.householderQ().applyThisOnTheLeft(q, work_);
@@ -79,7 +83,9 @@ class PolarOrthonormalizer {
   explicit PolarOrthonormalizer(Index k) : g_(k, k), t_(k, k), s_(k, k), es_(k) {}
   template <class A, class Y>
   void operator()(const A& a, Y&& y) {
-    g_.noalias() = a.transpose() * a;
+    // polar(c a) = polar(a): the Gram matrix of c a cannot overflow or underflow.
+    const Scalar c = unit_scale(a);
+    g_.noalias() = (c * a).transpose() * (c * a);
     es_.compute(g_);
     t_ = es_.eigenvectors() * es_.eigenvalues()
                                   .cwiseMax(std::numeric_limits<Scalar>::min())
@@ -88,7 +94,7 @@ class PolarOrthonormalizer {
                                   .asDiagonal();
     s_.noalias() = t_ * es_.eigenvectors().transpose();
     y.resize(a.rows(), a.cols());
-    y.noalias() = a * s_;
+    y.noalias() = (c * a) * s_;
   }
 
  private:
@@ -447,7 +453,14 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   template <class Derived>
   void tangent_svd(const Eigen::MatrixBase<Derived>& d, Tangent& q, Angles& s, Small& v) const {
     const Index n = ambient_dim(), k = dim();
-    Eigen::HouseholderQR<Tangent> qr(d);
+    // D = (D c) / c: the QR of c D cannot overflow; the singular values are rescaled below,
+    // and a D whose norm is not representable is refused rather than turned into NaN.
+    const Scalar c = detail::unit_scale(d);
+    Eigen::HouseholderQR<Tangent> qr(n, k);
+    if (c == Scalar(1))
+      qr.compute(d);
+    else
+      qr.compute(c * d);
     Tangent qd(n, k);
     qd.setIdentity(n, k);
     qd.applyOnTheLeft(qr.householderQ());
@@ -457,6 +470,10 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     q.resize(n, k);
     q.noalias() = qd * svd.matrixU();
     s = svd.singularValues();
+    if (c != Scalar(1)) s /= c;
+    if (!s.allFinite())
+      throw NonFiniteInput(
+          "subspace::Grassmann: the tangent vector's norm overflows the scalar type");
     v = svd.matrixV();
   }
 

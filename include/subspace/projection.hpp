@@ -98,7 +98,7 @@ residual_norms(const Eigen::MatrixBase<DU>& u_arg, const Eigen::MatrixBase<DX>& 
     detail::CoordinatesType<DU, DX> c(u.cols(), x.cols());
     c.noalias() = u.transpose() * x;
     r.noalias() -= u * c;
-    out = r.colwise().norm().transpose();
+    for (Index j = 0; j < x.cols(); ++j) out(j) = detail::safe_norm(r.col(j));
     return out;
   }
   Mat c(u.cols(), block), r(x.rows(), block);
@@ -107,7 +107,7 @@ residual_norms(const Eigen::MatrixBase<DU>& u_arg, const Eigen::MatrixBase<DX>& 
     c.leftCols(b).noalias() = u.transpose() * x.middleCols(j0, b);
     r.leftCols(b) = x.middleCols(j0, b);
     r.leftCols(b).noalias() -= u * c.leftCols(b);
-    out.segment(j0, b) = r.leftCols(b).colwise().norm().transpose();
+    for (Index j = 0; j < b; ++j) out(j0 + j) = detail::safe_norm(r.col(j));
   }
   return out;
 }

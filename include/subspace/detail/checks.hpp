@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -162,6 +163,28 @@ void require_basis_cheap(const Eigen::MatrixBase<Derived>& u, const char* func, 
     require_finite(u, func, name);
   }
 #endif
+}
+
+/// A power of two c such that c * max|a| lies near 1, or 1 when max|a| is already in the range
+/// where sums of squares of the entries can neither overflow nor underflow (the common case:
+/// no work beyond one max-abs pass). Factorizations (Householder QR, the Gram matrix of the
+/// polar factor) run on c * A: the Q factor, the span and the polar factor do not depend on c,
+/// and multiplying by a power of two is exact, so results are those of exact arithmetic's
+/// scaling (LAPACK's xLASCL idea) instead of NaN or a wrong span at 1e-300 or 1e300.
+template <class Derived>
+typename Derived::RealScalar unit_scale(const Eigen::MatrixBase<Derived>& a) {
+  using Real = typename Derived::RealScalar;
+  using Limits = std::numeric_limits<Real>;
+  if (a.size() == 0) return Real(1);
+  const Real m = a.cwiseAbs().maxCoeff();
+  if (!(m > Real(0)) || !(m <= (Limits::max)())) return Real(1);
+  int e = 0;
+  std::frexp(m, &e);
+  constexpr int safe = Limits::max_exponent / 2 - 12;  // 2^500 (double), 2^52 (float)
+  if (e > -safe && e < safe) return Real(1);
+  // Keep c itself a normal number: c = 2^-e, clamped to the normal exponent range.
+  e = std::max(std::min(e, Limits::max_exponent - 2), Limits::min_exponent + 2);
+  return std::ldexp(Real(1), -e);
 }
 
 /// Euclidean norm without overflow or harmful underflow, at the cost of squaredNorm when the
