@@ -23,9 +23,13 @@ namespace subspace {
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
 class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// An n x k orthonormal frame, the point itself.
   using Basis = Eigen::Matrix<Scalar, N, K>;
+  /// An n x k tangent vector at U (U^T D skew-symmetric).
   using Tangent = Eigen::Matrix<Scalar, N, K>;
+  /// A k x k matrix (U^T G and its symmetric part).
   using Small = Eigen::Matrix<Scalar, K, K>;
 
   Stiefel() = default;
@@ -54,8 +58,11 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
     return x;
   }
 
+  /// The orthonormal n x k frame U.
   const Basis& basis() const { return u_; }
+  /// n, the dimension of the ambient space.
   Index ambient_dim() const { return u_.rows(); }
+  /// k, the number of frame vectors.
   Index dim() const { return u_.cols(); }
   /// dim St(k, n) = n k - k (k + 1) / 2.
   Index manifold_dim() const { return ambient_dim() * dim() - dim() * (dim() + 1) / 2; }

@@ -76,10 +76,13 @@ class IoError : public InvalidArgument {
 
 /// What a .npy header says, as read_npy understood it.
 struct NpyHeader {
+  /// Format version major.minor (1.0, 2.0 or 3.0).
   int major = 0, minor = 0;  ///< format version
   std::string descr;         ///< dtype as written, e.g. "<f8", "|u1"
+  /// Whether the payload is stored column-major (Fortran order).
   bool fortran_order = false;
   int ndim = 0;                     ///< 0, 1 or 2
+  /// Rows and columns of the matrix read_npy returns.
   Eigen::Index rows = 0, cols = 0;  ///< the matrix read_npy returns: (n,) -> n x 1
   std::uint64_t data_offset = 0;    ///< bytes before the payload
 };
