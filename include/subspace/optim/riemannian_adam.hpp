@@ -35,7 +35,7 @@ struct AdamOptions {
   double epsilon = 1e-8;  ///< > 0
   /// AMSGrad: divide by the running maximum of the second moment instead of its current value.
   bool amsgrad = false;
-  /// The retraction of each step (QR: the cheapest).
+  /// The retraction each step uses (see Retraction).
   Retraction retraction = Retraction::QR;
 };
 

@@ -30,7 +30,7 @@ struct SGDOptions {
   double momentum = 0;    ///< mu in [0, 1)
   double dampening = 0;   ///< in [0, 1]; must be 0 with Nesterov
   bool nesterov = false;  ///< needs momentum > 0
-  /// The retraction of each step (QR: the cheapest).
+  /// The retraction each step uses (see Retraction).
   Retraction retraction = Retraction::QR;
 };
 
