@@ -497,7 +497,9 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   Basis u_;
 };
 
+/// A point of Gr(k, n) of dynamic size in double precision.
 using Grassmannd = Grassmann<double>;
+/// A point of Gr(k, n) of dynamic size in single precision.
 using Grassmannf = Grassmann<float>;
 
 }  // namespace subspace

@@ -209,7 +209,9 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   Index k_ = 0;
 };
 
+/// C points of Gr(k, n) in double precision.
 using GrassmannProductd = GrassmannProduct<double>;
+/// C points of Gr(k, n) in single precision.
 using GrassmannProductf = GrassmannProduct<float>;
 
 }  // namespace subspace

@@ -200,7 +200,9 @@ class Line3 {
   Vector3 d_ = Vector3::UnitX(), m_ = Vector3::Zero();
 };
 
+/// A line of R^3 in single precision.
 using Line3f = Line3<float>;
+/// A line of R^3 in double precision.
 using Line3d = Line3<double>;
 
 }  // namespace subspace

@@ -121,7 +121,9 @@ class Combinations {
     detail::fill_binomials(table_, n, k, "subspace::Combinations");
   }
 
+  /// n, the size of the ground set {0, ..., n-1}.
   Index n() const { return n_; }
+  /// k, the size of each subset.
   Index k() const { return k_; }
   /// C(n, k), the number of subsets (and of Plucker coordinates).
   Index size() const { return binom(n_, k_); }

@@ -159,7 +159,9 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   Basis u_;
 };
 
+/// A point of St(k, n) of dynamic size in double precision.
 using Stiefeld = Stiefel<double>;
+/// A point of St(k, n) of dynamic size in single precision.
 using Stiefelf = Stiefel<float>;
 
 }  // namespace subspace

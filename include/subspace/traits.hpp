@@ -9,6 +9,7 @@
 
 namespace subspace {
 
+/// The index and size type of the library, Eigen's (std::ptrdiff_t by default).
 using Index = Eigen::Index;
 
 /// Tolerances used throughout the library, from the scalar type, never from literals.
