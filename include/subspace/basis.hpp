@@ -18,6 +18,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 /// How many leading singular directions of a matrix to keep.
 ///
 /// * `RankRule::automatic()`: numerical rank, sigma_i > sigma_1 * max(m, n) * eps.
@@ -289,4 +292,5 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_spa
   return svd.matrixV().rightCols(n - r);
 }
 
+/// @}
 }  // namespace subspace

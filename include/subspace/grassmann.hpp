@@ -32,6 +32,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// Retractions available on Grassmann and Stiefel points (see each class for its formula).
 enum class Retraction {
   QR,     ///< qf(U + D): the Q factor with diag(R) >= 0
@@ -502,4 +505,5 @@ using Grassmannd = Grassmann<double>;
 /// A point of Gr(k, n) of dynamic size in single precision.
 using Grassmannf = Grassmann<float>;
 
+/// @}
 }  // namespace subspace

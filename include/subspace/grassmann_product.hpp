@@ -11,6 +11,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// C points of Gr(k, n) stored as the column blocks [U_1 ... U_C] of one n x (C k) matrix.
 /// Tangent vectors are n x (C k) matrices [D_1 ... D_C], D_c tangent at U_c. The metric is the
 /// sum of the components' canonical metrics, so distance() returns the C component distances
@@ -214,4 +217,5 @@ using GrassmannProductd = GrassmannProduct<double>;
 /// C points of Gr(k, n) in single precision.
 using GrassmannProductf = GrassmannProduct<float>;
 
+/// @}
 }  // namespace subspace

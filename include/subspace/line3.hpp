@@ -31,6 +31,9 @@
 
 namespace subspace {
 
+/// \addtogroup plucker
+/// @{
+
 /// A line of R^3 as its normalized Plucker pair (d, m): unit direction d, moment m = a x d
 /// about the origin for any point a of the line, d . m = 0 kept as an invariant. Distances,
 /// closest points and intersections between lines; to_plucker() / from_plucker() convert to
@@ -205,4 +208,5 @@ using Line3f = Line3<float>;
 /// A line of R^3 in double precision.
 using Line3d = Line3<double>;
 
+/// @}
 }  // namespace subspace

@@ -39,6 +39,9 @@
 
 namespace subspace {
 
+/// \addtogroup pca
+/// @{
+
 /// How `PCA::fit` computes the factorization.
 enum class PcaSolver {
   /// Covariance when N >= 4 d (tall data, where forming X^T X is several times cheaper than a
@@ -546,4 +549,5 @@ using PCAf = PCA<float>;
 /// PCA in double precision (= PCA<>).
 using PCAd = PCA<double>;
 
+/// @}
 }  // namespace subspace

@@ -36,6 +36,9 @@
 
 namespace subspace {
 
+/// \addtogroup plucker
+/// @{
+
 namespace detail {
 
 /// C(n, k) at compile time (0 when k > n); Eigen::Dynamic when either is dynamic.
@@ -629,4 +632,5 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement
 
 }  // namespace detail
 
+/// @}
 }  // namespace subspace

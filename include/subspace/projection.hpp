@@ -17,6 +17,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 namespace detail {
 template <class DU, class DX>
 void check_projection_args(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DX>& x,
@@ -226,4 +229,5 @@ using Projectord = Projector<double>;
 /// A Projector of dynamic size in single precision.
 using Projectorf = Projector<float>;
 
+/// @}
 }  // namespace subspace

@@ -16,6 +16,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// A point of St(k, n). Invariant: basis() is orthonormal to within
 /// Tolerance<Scalar>::orthonormality(n); every retraction re-orthonormalizes (QR with
 /// diag(R) >= 0, which changes the result by O(eps)), so no drift accumulates. Fixed N and K
@@ -164,4 +167,5 @@ using Stiefeld = Stiefel<double>;
 /// A point of St(k, n) of dynamic size in single precision.
 using Stiefelf = Stiefel<float>;
 
+/// @}
 }  // namespace subspace

@@ -9,6 +9,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 /// The index and size type of the library, Eigen's (std::ptrdiff_t by default).
 using Index = Eigen::Index;
 
@@ -50,4 +53,5 @@ constexpr int min_max_size(int a, int b) {
 }
 
 }  // namespace detail
+/// @}
 }  // namespace subspace

@@ -67,6 +67,9 @@
 
 namespace subspace::io {
 
+/// \addtogroup io
+/// @{
+
 /// A file that cannot be opened, or a stream that fails while reading or writing (not a format
 /// problem: the message names the path and the operation).
 class IoError : public InvalidArgument {
@@ -780,4 +783,5 @@ void write_npy(const std::string& path, const Eigen::DenseBase<Derived>& m,
   if (!f) throw IoError(detail::message("write_npy: ", path, ": writing failed"));
 }
 
+/// @}
 }  // namespace subspace::io

@@ -26,6 +26,9 @@
 
 namespace subspace {
 
+/// \addtogroup pca
+/// @{
+
 namespace detail {
 
 template <class DS, class DL>
@@ -241,4 +244,5 @@ OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg, const Eigen::D
   return op;
 }
 
+/// @}
 }  // namespace subspace

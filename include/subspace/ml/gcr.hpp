@@ -40,6 +40,9 @@
 
 namespace subspace {
 
+/// \addtogroup ml
+/// @{
+
 /// Mean softmax cross-entropy of logits (C x B) against labels (B, values in [0, C)), and its
 /// gradient dL/dlogits = (softmax - onehot) / B, computed with the max subtracted (no overflow).
 /// Labels have an integer type (checked at compile time). Cost O(C B). Throws DimensionMismatch
@@ -339,4 +342,5 @@ class GcrHead {
   GcrOptions opt_;
 };
 
+/// @}
 }  // namespace subspace

@@ -36,6 +36,9 @@
 
 namespace subspace {
 
+/// \addtogroup ml
+/// @{
+
 /// GPM's threshold schedule: eps_t = min(max, base + increment * t) for task t = 0, 1, ...
 /// (Saha et al. use 0.97 + 0.003 t on 5-datasets / miniImageNet; 0.95 - 0.99 on PMNIST).
 struct ThresholdSchedule {
@@ -304,4 +307,5 @@ class SpectralProtection {
   double f_;
 };
 
+/// @}
 }  // namespace subspace

@@ -10,6 +10,9 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
 /// When `minimize` stops.
 struct StopRule {
   /// Most optimiser steps taken (>= 0).
@@ -88,4 +91,5 @@ MinimizeReport minimize(const Objective& f, Point& x, Optimizer& optimizer,
   }
 }
 
+/// @}
 }  // namespace subspace

@@ -26,6 +26,9 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
 /// Options of RiemannianAdam (the update is in the file comment).
 struct AdamOptions {
   /// lr, the step size (> 0).
@@ -150,4 +153,5 @@ class RiemannianAdam {
   long long steps_ = 0;
 };
 
+/// @}
 }  // namespace subspace

@@ -23,6 +23,9 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
 /// Options of RiemannianSGD (the update is in the file comment).
 struct SGDOptions {
   /// lr, the step size (> 0).
@@ -139,4 +142,5 @@ class RiemannianSGD {
   long long steps_ = 0;
 };
 
+/// @}
 }  // namespace subspace

@@ -27,6 +27,9 @@
 
 namespace subspace::testing {
 
+/// \addtogroup testing
+/// @{
+
 /// One named check: the error measured and the bound it was held to.
 struct Check {
   /// What was checked, e.g. "orthonormality".
@@ -180,4 +183,5 @@ InvariantReport check_invariants(const Point& x, Rng& rng,
   return rep;
 }
 
+/// @}
 }  // namespace subspace::testing
