@@ -85,10 +85,12 @@ struct NpyHeader {
   /// Whether the payload is stored column-major (Fortran order).
   bool fortran_order = false;
   int ndim = 0;                     ///< 0, 1 or 2
-  /// Rows and columns of the matrix read_npy returns.
   Eigen::Index rows = 0, cols = 0;  ///< the matrix read_npy returns: (n,) -> n x 1
   std::uint64_t data_offset = 0;    ///< bytes before the payload
 };
+
+/// \var NpyHeader::rows
+/// Rows of the matrix read_npy returns ((n,) -> n rows).
 
 /// How write_npy stores a matrix: always 2-D (r, c), or 1-D (n,) for a row or column vector.
 enum class NpyShape { matrix, vector };
