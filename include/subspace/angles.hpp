@@ -21,6 +21,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 /// Principal angles with the principal vectors that attain them: for every i,
 /// cos(angles(i)) = u.col(i) . v.col(i), u.col(i) in span(U), v.col(i) in span(V), and the
 /// columns of u (and of v) are orthonormal.
@@ -289,4 +292,5 @@ typename DU::Scalar distance(const Eigen::MatrixBase<DU>& u_arg, const Eigen::Ma
   return distance_from_angles(theta, kind, k > l ? k - l : l - k);
 }
 
+/// @}
 }  // namespace subspace

@@ -18,6 +18,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 /// How many leading singular directions of a matrix to keep.
 ///
 /// * `RankRule::automatic()`: numerical rank, sigma_i > sigma_1 * max(m, n) * eps.
@@ -29,19 +32,26 @@ namespace subspace {
 ///   Saha et al. 2021), never more than the numerical rank.
 class RankRule {
  public:
+  /// Which of the four rules (see the class description); value() or k() holds its parameter.
   enum class Kind { Automatic, Tolerance, Fixed, Energy };
 
+  /// Numerical rank: sigma_i > sigma_1 * max(m, n) * eps.
   static RankRule automatic() { return RankRule(Kind::Automatic, 0.0, 0); }
+  /// sigma_i > relative * sigma_1. Throws InvalidParameter unless relative is finite and >= 0.
   static RankRule tolerance(double relative) {
     if (!(relative >= 0.0) || !std::isfinite(relative))
       throw InvalidParameter(detail::message(
           "RankRule::tolerance: tolerance must be finite and >= 0, got ", relative));
     return RankRule(Kind::Tolerance, relative, 0);
   }
+  /// Exactly k directions (RankDeficient at use if sigma_k is numerically zero). Throws
+  /// InvalidParameter for k < 0.
   static RankRule fixed(Index k) {
     if (k < 0) throw InvalidParameter(detail::message("RankRule::fixed: k must be >= 0, got ", k));
     return RankRule(Kind::Fixed, 0.0, k);
   }
+  /// Smallest k whose sigma_i^2 sum to `fraction` of the total, capped at the numerical rank.
+  /// Throws InvalidParameter unless 0 < fraction <= 1.
   static RankRule energy(double fraction) {
     if (!(fraction > 0.0 && fraction <= 1.0))
       throw InvalidParameter(
@@ -49,8 +59,11 @@ class RankRule {
     return RankRule(Kind::Energy, fraction, 0);
   }
 
+  /// Which rule this is.
   Kind kind() const { return kind_; }
+  /// The relative tolerance (Tolerance) or energy fraction (Energy); 0 otherwise.
   double value() const { return value_; }
+  /// The fixed rank (Fixed); 0 otherwise.
   Index k() const { return k_; }
 
   /// The rank this rule selects from descending singular values `s` of an m x n matrix.
@@ -295,4 +308,5 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_spa
   return svd.matrixV().rightCols(n - r);
 }
 
+/// @}
 }  // namespace subspace

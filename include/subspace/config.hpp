@@ -43,6 +43,9 @@
 
 namespace subspace {
 
+/// \addtogroup errors
+/// @{
+
 /// Base of every input-validation error thrown by the library.
 class InvalidArgument : public std::invalid_argument {
  public:
@@ -134,6 +137,7 @@ std::string message(const Parts&... parts) {
 }
 
 }  // namespace detail
+/// @}
 }  // namespace subspace
 
 #if defined(NDEBUG) && !defined(SUBSPACE_ENABLE_ASSERTS)

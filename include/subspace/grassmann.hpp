@@ -32,6 +32,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// Retractions available on Grassmann and Stiefel points (see each class for its formula).
 enum class Retraction {
   QR,     ///< qf(U + D): the Q factor with diag(R) >= 0
@@ -116,16 +119,22 @@ void orthonormalize_polar(const Mat& a, Mat& y) {
 
 /// Options and report of the Karcher (Frechet) mean.
 struct KarcherOptions {
+  /// Most gradient steps x <- exp_x(gradient) taken.
   int max_iterations = 100;
   /// Stop when the Riemannian gradient |sum_i w_i log_x(y_i)| / sum_i w_i <= this; a negative
   /// value means 1000 eps sqrt(k).
   double gradient_tolerance = -1;
 };
+/// What karcher_mean returns: the mean and how the iteration ended.
 template <class Point>
 struct KarcherResult {
+  /// The weighted Karcher mean (the last iterate).
   Point mean;
+  /// Gradient steps taken.
   int iterations = 0;
+  /// Norm of the last Riemannian gradient computed (at `mean`, unless max_iterations ran out).
   double gradient_norm = 0;
+  /// Whether gradient_norm reached the tolerance (false: stalled or max_iterations).
   bool converged = false;
 };
 
@@ -136,12 +145,19 @@ struct KarcherResult {
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
 class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
  public:
+  /// The scalar type (float, double, long double).
   using Scalar = Scalar_;
+  /// An n x k orthonormal basis, the representative of a point.
   using Basis = Eigen::Matrix<Scalar, N, K>;
+  /// An n x k tangent vector at U (U^T D = 0).
   using Tangent = Eigen::Matrix<Scalar, N, K>;
+  /// A k x k matrix (U^T G, the Q of a change of representative).
   using Small = Eigen::Matrix<Scalar, K, K>;
+  /// The k principal angles to another point.
   using Angles = Eigen::Matrix<Scalar, K, 1>;
+  /// The compile-time ambient dimension n, or Eigen::Dynamic.
   static constexpr int AmbientAtCompileTime = N;
+  /// The compile-time subspace dimension k, or Eigen::Dynamic.
   static constexpr int DimAtCompileTime = K;
 
   /// An empty point (0 x 0 for dynamic sizes); assign before use.
@@ -191,8 +207,11 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     return x;
   }
 
+  /// The orthonormal n x k basis U representing the point.
   const Basis& basis() const { return u_; }
+  /// n, the dimension of the ambient space.
   Index ambient_dim() const { return u_.rows(); }
+  /// k, the dimension of the subspace.
   Index dim() const { return u_.cols(); }
   /// dim Gr(k, n) = k (n - k).
   Index manifold_dim() const { return u_.cols() * (u_.rows() - u_.cols()); }
@@ -498,7 +517,10 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   Basis u_;
 };
 
+/// A point of Gr(k, n) of dynamic size in double precision.
 using Grassmannd = Grassmann<double>;
+/// A point of Gr(k, n) of dynamic size in single precision.
 using Grassmannf = Grassmann<float>;
 
+/// @}
 }  // namespace subspace

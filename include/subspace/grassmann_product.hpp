@@ -11,6 +11,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// C points of Gr(k, n) stored as the column blocks [U_1 ... U_C] of one n x (C k) matrix.
 /// Tangent vectors are n x (C k) matrices [D_1 ... D_C], D_c tangent at U_c. The metric is the
 /// sum of the components' canonical metrics, so distance() returns the C component distances
@@ -22,10 +25,15 @@ namespace subspace {
 template <class Scalar_>
 class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>> {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// The n x (C k) matrix [U_1 ... U_C] of the C orthonormal blocks.
   using Basis = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  /// An n x (C k) tangent vector [D_1 ... D_C], U_c^T D_c = 0.
   using Tangent = Basis;
+  /// One value per component (distance(), component_sq_norms()), length C.
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  /// One component, a point of Gr(k, n).
   using Point = Grassmann<Scalar>;
 
   GrassmannProduct() = default;
@@ -64,7 +72,9 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
     return x;
   }
 
+  /// The n x (C k) matrix of all blocks, block c in columns [c k, (c + 1) k).
   const Basis& basis() const { return u_; }
+  /// n, the dimension of the ambient space.
   Index ambient_dim() const { return u_.rows(); }
   /// k, the dimension of each subspace.
   Index dim() const { return k_; }
@@ -202,7 +212,10 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   Index k_ = 0;
 };
 
+/// C points of Gr(k, n) in double precision.
 using GrassmannProductd = GrassmannProduct<double>;
+/// C points of Gr(k, n) in single precision.
 using GrassmannProductf = GrassmannProduct<float>;
 
+/// @}
 }  // namespace subspace

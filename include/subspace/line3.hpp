@@ -31,11 +31,21 @@
 
 namespace subspace {
 
+/// \addtogroup plucker
+/// @{
+
+/// A line of R^3 as its normalized Plucker pair (d, m): unit direction d, moment m = a x d
+/// about the origin for any point a of the line, d . m = 0 kept as an invariant. Distances,
+/// closest points and intersections between lines; to_plucker() / from_plucker() convert to
+/// the six lexicographic Gr(2, 4) coordinates of plucker.hpp. O(1) storage, never allocates.
 template <class Scalar_>
 class Line3 {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// A point or a direction of R^3.
   using Vector3 = Eigen::Matrix<Scalar, 3, 1>;
+  /// Six Plucker coordinates (d_x, d_y, d_z, m_z, -m_y, m_x).
   using Vector6 = Eigen::Matrix<Scalar, 6, 1>;
 
   /// The line through two distinct points. Throws InvalidParameter when a == b (to within
@@ -100,8 +110,10 @@ class Line3 {
     return p;
   }
 
-  /// Unit direction and moment m = a x d about the origin.
+  /// The unit direction d.
   const Vector3& direction() const { return d_; }
+  /// The moment m = a x d about the origin (a any point of the line); |m| is the distance from
+  /// the origin to the line.
   const Vector3& moment() const { return m_; }
   /// The point of the line nearest the origin: d x m.
   Vector3 point() const { return d_.cross(m_); }
@@ -191,7 +203,10 @@ class Line3 {
   Vector3 d_ = Vector3::UnitX(), m_ = Vector3::Zero();
 };
 
+/// A line of R^3 in single precision.
 using Line3f = Line3<float>;
+/// A line of R^3 in double precision.
 using Line3d = Line3<double>;
 
+/// @}
 }  // namespace subspace

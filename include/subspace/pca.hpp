@@ -39,6 +39,9 @@
 
 namespace subspace {
 
+/// \addtogroup pca
+/// @{
+
 /// How `PCA::fit` computes the factorization.
 enum class PcaSolver {
   /// Covariance when N >= 4 d (tall data, where forming X^T X is several times cheaper than a
@@ -60,9 +63,13 @@ enum class PcaSolver {
   Randomized
 };
 
+/// Options of PCA: the rank rule, centring, the solver and its parameters, the streaming
+/// state's truncation.
 struct PcaOptions {
+  /// How many components rank() reports (from the state's singular values).
   RankRule rank = RankRule::automatic();
   bool center = true;  ///< subtract the mean (false: uncentered PCA, mean = 0)
+  /// The factorization fit() uses (see PcaSolver).
   PcaSolver solver = PcaSolver::Auto;
   Index oversampling = 10;      ///< Randomized: extra columns p
   int power_iterations = 2;     ///< Randomized: q
@@ -71,11 +78,18 @@ struct PcaOptions {
                                 ///< (-1: no truncation, exact)
 };
 
+/// Principal component analysis of N x d data (samples as rows): fit, partial_fit (streaming)
+/// and merge keep one state (n, mean, total sum of squares, a thin factorization of the
+/// scatter; file comment) from which the components, variances and the anomaly scores
+/// (residual / Q, Hotelling's T^2) are read. Exact unless max_state_rank truncates the state.
 template <class Scalar_ = double>
 class PCA {
  public:
+  /// The scalar type (double by default).
   using Scalar = Scalar_;
+  /// A dynamic matrix (data N x d, components d x k).
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  /// A dynamic column vector (mean, singular values, per-sample scores).
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
   /// Throws InvalidParameter for a negative oversampling or power-iteration count, or
@@ -90,6 +104,7 @@ class PCA {
           detail::message(f, ": max_state_rank must be -1 or >= 1, got ", opt_.max_state_rank));
   }
 
+  /// The options in use (the rank rule as last set by set_rank_rule).
   const PcaOptions& options() const { return opt_; }
 
   /// Fits the model to X (N x d, N >= 1, rows are samples), replacing any previous state, with
@@ -217,10 +232,13 @@ class PCA {
     return *this;
   }
 
+  /// n, the number of samples seen by fit, partial_fit and merge (0 before fitting).
   Index samples() const { return n_; }
+  /// d, the data dimension (0 before fitting).
   Index dim() const { return mean_.size(); }
   /// Number of components, chosen by the rank rule from the state's singular values.
   Index rank() const { return rank_; }
+  /// The mean of the samples seen (d; zero when options().center is false).
   const Vector& mean() const { return mean_; }
   /// d x rank(), orthonormal columns, by decreasing variance (sign: largest-|entry| positive).
   auto components() const { return v_.leftCols(rank_); }
@@ -270,6 +288,18 @@ class PCA {
     return out;
   }
 
+  /// What scores() returns: three N-vectors, one value per sample (row) of X.
+  struct Scores {
+    /// |x_c - V_k V_k^T x_c|^2 per sample: the Q statistic (squared prediction error).
+    Vector residual, t2, combined;
+  };
+
+  /// \var Scores::t2
+  /// Hotelling's T^2 in the subspace per sample.
+
+  /// \var Scores::combined
+  /// residual and t2 each normalized to average about 1 on the training data, then added.
+
   /// Per-sample anomaly scores of X (N x d), computed in blocks of 1024 rows:
   /// residual = |x_c - V_k V_k^T x_c|^2 (the Q statistic / squared prediction error, from the
   /// explicit residual, so near-subspace samples keep relative accuracy);
@@ -277,9 +307,6 @@ class PCA {
   /// T^2 in the subspace; components with lambda_j = 0 do not count);
   /// combined = residual / max(training_residual_mean(), eps T / N) + t2 / rank, two terms that
   /// each average about 1 on the training data. Cost 4 N d k flops.
-  struct Scores {
-    Vector residual, t2, combined;
-  };
   template <class Derived>
   Scores scores(const Eigen::MatrixBase<Derived>& x_arg) const {
     const auto& x = detail::evaluated(x_arg);
@@ -517,7 +544,10 @@ class PCA {
   Scalar total_ss_ = 0, discarded_ = 0;
 };
 
+/// PCA in single precision.
 using PCAf = PCA<float>;
+/// PCA in double precision (= PCA<>).
 using PCAd = PCA<double>;
 
+/// @}
 }  // namespace subspace

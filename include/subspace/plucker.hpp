@@ -36,6 +36,9 @@
 
 namespace subspace {
 
+/// \addtogroup plucker
+/// @{
+
 namespace detail {
 
 /// C(n, k) at compile time (0 when k > n); Eigen::Dynamic when either is dynamic.
@@ -121,7 +124,9 @@ class Combinations {
     detail::fill_binomials(table_, n, k, "subspace::Combinations");
   }
 
+  /// n, the size of the ground set {0, ..., n-1}.
   Index n() const { return n_; }
+  /// k, the size of each subset.
   Index k() const { return k_; }
   /// C(n, k), the number of subsets (and of Plucker coordinates).
   Index size() const { return binom(n_, k_); }
@@ -627,4 +632,5 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement
 
 }  // namespace detail
 
+/// @}
 }  // namespace subspace

@@ -17,6 +17,9 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
 namespace detail {
 template <class DU, class DX>
 void check_projection_args(const Eigen::MatrixBase<DU>& u, const Eigen::MatrixBase<DX>& x,
@@ -121,10 +124,15 @@ residual_norms(const Eigen::MatrixBase<DU>& u_arg, const Eigen::MatrixBase<DX>& 
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
 class Projector {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// The n x k orthonormal basis U.
   using Basis = Eigen::Matrix<Scalar, N, K>;
+  /// A vector of R^n (the single-vector `*_into` calls).
   using Vector = Eigen::Matrix<Scalar, N, 1>;
+  /// The k coordinates U^T x of one vector.
   using Coords = Eigen::Matrix<Scalar, K, 1>;
+  /// A dynamic matrix: the results of the batch calls (k x m or n x m).
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// Checks, then copies U (n x k, orthonormal; n == N and k == K for fixed sizes). Throws
@@ -138,8 +146,11 @@ class Projector {
     c_.resize(u.cols());
   }
 
+  /// The basis U (a copy of the one given, checked at construction).
   const Basis& basis() const { return u_; }
+  /// n, the dimension of the ambient space.
   Index ambient_dim() const { return u_.rows(); }
+  /// k, the dimension of the subspace.
   Index dim() const { return u_.cols(); }
 
   /// U^T X (k x m).
@@ -213,7 +224,10 @@ class Projector {
   Coords c_;
 };
 
+/// A Projector of dynamic size in double precision.
 using Projectord = Projector<double>;
+/// A Projector of dynamic size in single precision.
 using Projectorf = Projector<float>;
 
+/// @}
 }  // namespace subspace

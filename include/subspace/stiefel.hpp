@@ -16,6 +16,9 @@
 
 namespace subspace {
 
+/// \addtogroup manifolds
+/// @{
+
 /// A point of St(k, n). Invariant: basis() is orthonormal to within
 /// Tolerance<Scalar>::orthonormality(n); every retraction re-orthonormalizes (QR with
 /// diag(R) >= 0, which changes the result by O(eps)), so no drift accumulates. Fixed N and K
@@ -23,9 +26,13 @@ namespace subspace {
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
 class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// An n x k orthonormal frame, the point itself.
   using Basis = Eigen::Matrix<Scalar, N, K>;
+  /// An n x k tangent vector at U (U^T D skew-symmetric).
   using Tangent = Eigen::Matrix<Scalar, N, K>;
+  /// A k x k matrix (U^T G and its symmetric part).
   using Small = Eigen::Matrix<Scalar, K, K>;
 
   Stiefel() = default;
@@ -54,8 +61,11 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
     return x;
   }
 
+  /// The orthonormal n x k frame U.
   const Basis& basis() const { return u_; }
+  /// n, the dimension of the ambient space.
   Index ambient_dim() const { return u_.rows(); }
+  /// k, the number of frame vectors.
   Index dim() const { return u_.cols(); }
   /// dim St(k, n) = n k - k (k + 1) / 2.
   Index manifold_dim() const { return ambient_dim() * dim() - dim() * (dim() + 1) / 2; }
@@ -152,7 +162,10 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   Basis u_;
 };
 
+/// A point of St(k, n) of dynamic size in double precision.
 using Stiefeld = Stiefel<double>;
+/// A point of St(k, n) of dynamic size in single precision.
 using Stiefelf = Stiefel<float>;
 
+/// @}
 }  // namespace subspace

@@ -9,6 +9,10 @@
 
 namespace subspace {
 
+/// \addtogroup basics
+/// @{
+
+/// The index and size type of the library, Eigen's (std::ptrdiff_t by default).
 using Index = Eigen::Index;
 
 /// Tolerances used throughout the library, from the scalar type, never from literals.
@@ -49,4 +53,5 @@ constexpr int min_max_size(int a, int b) {
 }
 
 }  // namespace detail
+/// @}
 }  // namespace subspace

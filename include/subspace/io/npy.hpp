@@ -67,6 +67,9 @@
 
 namespace subspace::io {
 
+/// \addtogroup io
+/// @{
+
 /// A file that cannot be opened, or a stream that fails while reading or writing (not a format
 /// problem: the message names the path and the operation).
 class IoError : public InvalidArgument {
@@ -76,13 +79,18 @@ class IoError : public InvalidArgument {
 
 /// What a .npy header says, as read_npy understood it.
 struct NpyHeader {
+  /// Format version major.minor (1.0, 2.0 or 3.0).
   int major = 0, minor = 0;  ///< format version
   std::string descr;         ///< dtype as written, e.g. "<f8", "|u1"
+  /// Whether the payload is stored column-major (Fortran order).
   bool fortran_order = false;
   int ndim = 0;                     ///< 0, 1 or 2
   Eigen::Index rows = 0, cols = 0;  ///< the matrix read_npy returns: (n,) -> n x 1
   std::uint64_t data_offset = 0;    ///< bytes before the payload
 };
+
+/// \var NpyHeader::rows
+/// Rows of the matrix read_npy returns ((n,) -> n rows).
 
 /// How write_npy stores a matrix: always 2-D (r, c), or 1-D (n,) for a row or column vector.
 enum class NpyShape { matrix, vector };
@@ -777,4 +785,5 @@ void write_npy(const std::string& path, const Eigen::DenseBase<Derived>& m,
   if (!f) throw IoError(detail::message("write_npy: ", path, ": writing failed"));
 }
 
+/// @}
 }  // namespace subspace::io

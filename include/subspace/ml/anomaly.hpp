@@ -26,6 +26,9 @@
 
 namespace subspace {
 
+/// \addtogroup pca
+/// @{
+
 namespace detail {
 
 template <class DS, class DL>
@@ -137,9 +140,18 @@ double roc_auc(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL
 /// = +inf). Ties form a single diagonal step; the trapezoid area under (fpr, tpr) equals
 /// roc_auc. Sizes: D + 1 for D distinct scores. Cost O(N log N). Throws as roc_auc.
 struct RocCurve {
+  /// False-positive rate of each point, ascending from 0 to 1 (D + 1 values).
   std::vector<double> fpr, tpr, thresholds;
 };
 
+/// \var RocCurve::tpr
+/// True-positive rate of each point, ascending from 0 to 1 (D + 1 values).
+
+/// \var RocCurve::thresholds
+/// Score threshold of each point (flag when score >= it), descending from +inf.
+
+/// The ROC curve (see RocCurve) of N scores against N labels (nonzero = anomaly).
+/// Cost O(N log N). Throws as roc_auc.
 template <class DS, class DL>
 RocCurve roc_curve(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg) {
   const auto& scores = detail::evaluated(scores_arg);
@@ -194,9 +206,18 @@ typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores_a
 /// positive rate) and the false-positive rate actually achieved (<= target_fpr).
 /// Cost O(N). Throws as roc_auc and threshold_at_fpr.
 struct OperatingPoint {
+  /// The score threshold: a sample is flagged when its score is strictly above it.
   double threshold = 0, tpr = 0, fpr = 0;
 };
 
+/// \var OperatingPoint::tpr
+/// Fraction of the anomalies flagged at the threshold.
+
+/// \var OperatingPoint::fpr
+/// Fraction of the normal samples flagged at the threshold (<= the target).
+
+/// The OperatingPoint of N scores against N labels (nonzero = anomaly) at target_fpr in
+/// [0, 1]: threshold from the normal samples' scores, then the rates achieved. Cost O(N).
 template <class DS, class DL>
 OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg,
                           double target_fpr) {
@@ -223,4 +244,5 @@ OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg, const Eigen::D
   return op;
 }
 
+/// @}
 }  // namespace subspace

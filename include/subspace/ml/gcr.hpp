@@ -40,6 +40,9 @@
 
 namespace subspace {
 
+/// \addtogroup ml
+/// @{
+
 /// Mean softmax cross-entropy of logits (C x B) against labels (B, values in [0, C)), and its
 /// gradient dL/dlogits = (softmax - onehot) / B, computed with the max subtracted (no overflow).
 /// Labels have an integer type (checked at compile time). Cost O(C B). Throws DimensionMismatch
@@ -87,9 +90,13 @@ struct GcrOptions {
 template <class Scalar_>
 class GcrHead {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// A dynamic matrix: features (d x B), logits (C x B), gradients.
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  /// A dynamic column vector.
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  /// The C class subspaces, one point of Gr(k, d) each, as a d x (C k) product point.
   using Bases = GrassmannProduct<Scalar>;
   /// Per feature column j: (max|x_j|, |x_j / max|x_j||), so |x_j| is their product (which may
   /// overflow or underflow when formed); (0, 0) for a zero feature.
@@ -98,6 +105,7 @@ class GcrHead {
   using Labels = Eigen::Matrix<Index, Eigen::Dynamic, 1>;
   /// The optimisers `step` takes: Riemannian SGD or Adam over the product of the C bases.
   using SGD = RiemannianSGD<Bases>;
+  /// Riemannian Adam over the product of the C bases (see SGD).
   using Adam = RiemannianAdam<Bases>;
 
   /// A head with the given bases (d x C k, each block orthonormal, checked) and options.
@@ -162,11 +170,18 @@ class GcrHead {
     return GcrHead(Bases::from_orthonormal(s, k), options);
   }
 
+  /// The class subspaces S_1 ... S_C (d x C k).
   const Bases& bases() const { return s_; }
+  /// The class subspaces, writable: for an update of one's own or to assign new bases (a
+  /// GrassmannProduct keeps each block orthonormal).
   Bases& bases() { return s_; }
+  /// The scale and feature normalization the head was built with.
   const GcrOptions& options() const { return opt_; }
+  /// d, the feature dimension.
   Index feature_dim() const { return s_.ambient_dim(); }
+  /// C, the number of classes.
   Index classes() const { return s_.count(); }
+  /// k, the dimension of each class subspace.
   Index subspace_dim() const { return s_.dim(); }
 
   /// Logits (C x B) of the features X (d x B): s |S_c^T x_hat_b|. One GEMM (2 C k d B flops)
@@ -190,13 +205,20 @@ class GcrHead {
     return out;
   }
 
+  /// What backward returns: the gradients of the loss with respect to the features and the
+  /// bases.
+  struct Gradients {
+    /// dL/dX, d x B, for the backbone.
+    Matrix dx, dbases;
+  };
+
+  /// \var Gradients::dbases
+  /// dL/dS, d x C k, Euclidean (the optimiser projects it to the tangent space).
+
   /// Gradients of a loss L through the head, given D = dL/dlogits (C x B) for the batch X:
   /// `dx` (d x B, for the backbone) and `dbases` (d x C k, Euclidean, for the optimiser, which
   /// projects it to the tangent space). Two more GEMMs than `logits`. Throws DimensionMismatch,
   /// NonFiniteInput.
-  struct Gradients {
-    Matrix dx, dbases;
-  };
   template <class DX, class DD>
   Gradients backward(const Eigen::MatrixBase<DX>& x_arg, const Eigen::MatrixBase<DD>& dlogits_arg) const {
     const auto& x = detail::evaluated(x_arg);
@@ -320,4 +342,5 @@ class GcrHead {
   GcrOptions opt_;
 };
 
+/// @}
 }  // namespace subspace

@@ -36,12 +36,23 @@
 
 namespace subspace {
 
+/// \addtogroup ml
+/// @{
+
 /// GPM's threshold schedule: eps_t = min(max, base + increment * t) for task t = 0, 1, ...
 /// (Saha et al. use 0.97 + 0.003 t on 5-datasets / miniImageNet; 0.95 - 0.99 on PMNIST).
 struct ThresholdSchedule {
+  /// eps_0, the threshold of the first task.
   double base = 0.97, increment = 0.003, max = 1.0;
+  /// eps_t for task t (0-based): min(max, base + increment * t).
   double at(Index task) const { return std::min(max, base + increment * double(task)); }
 };
+
+/// \var ThresholdSchedule::increment
+/// Added to the threshold per task.
+
+/// \var ThresholdSchedule::max
+/// The cap of the threshold (at most 1).
 
 /// What one memory update did (sizes and energies: the budget of the method).
 struct MemoryUpdate {
@@ -58,7 +69,9 @@ struct MemoryUpdate {
 template <class Scalar_>
 class GradientProjectionMemory {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// A dynamic matrix (the basis M, activations, gradients).
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// An empty memory (m = 0) for a layer with d inputs (d >= 1; DimensionMismatch otherwise).
@@ -68,8 +81,11 @@ class GradientProjectionMemory {
           "subspace::GradientProjectionMemory: the input dimension must be >= 1, got ", d));
   }
 
+  /// d, the layer's input dimension.
   Index dim() const { return m_.rows(); }
+  /// m, the number of protected directions held.
   Index size() const { return m_.cols(); }
+  /// Whether m == d: every projected gradient is then zero.
   bool saturated() const { return size() == dim(); }
   /// d x m, orthonormal columns: the protected input directions, oldest first.
   const Matrix& basis() const { return m_; }
@@ -180,6 +196,7 @@ class GradientProjectionMemory {
     const Matrix work = g * m_;
     g.noalias() -= work * m_.transpose();
   }
+  /// project() for a temporary view (a block, a Map): `memory.project(W.block(...))`.
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>&& g) const {
     project(g);
@@ -222,7 +239,9 @@ class GradientProjectionMemory {
 template <class Scalar_>
 class SpectralProtection {
  public:
+  /// The scalar type.
   using Scalar = Scalar_;
+  /// A dynamic matrix (weights, gradients, the protected bases).
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// Protection for a layer of shape out x d with energy fraction f in (0, 1].
@@ -233,8 +252,11 @@ class SpectralProtection {
     (void)RankRule::energy(fraction);  // validates f: InvalidParameter outside (0, 1]
   }
 
+  /// r, the number of protected singular directions (0 before the first update).
   Index rank() const { return u_.cols(); }
+  /// U_r, out x r: the protected left singular vectors of W.
   const Matrix& left() const { return u_; }
+  /// V_r, d x r: the protected right singular vectors of W.
   const Matrix& right() const { return v_; }
 
   /// Recomputes the protected subspaces from the current weights W (out x d). Cost: the SVD of
@@ -274,6 +296,7 @@ class SpectralProtection {
     const Matrix right = g * v_;
     g.noalias() -= right * v_.transpose();
   }
+  /// project() for a temporary view (a block, a Map).
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>&& g) const {
     project(g);
@@ -284,4 +307,5 @@ class SpectralProtection {
   double f_;
 };
 
+/// @}
 }  // namespace subspace

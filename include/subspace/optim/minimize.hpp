@@ -10,19 +10,25 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
 /// When `minimize` stops.
 struct StopRule {
+  /// Most optimiser steps taken (>= 0).
   int max_iterations = 1000;
   /// Stop when the Riemannian gradient norm |x.project(G)| <= this.
   double gradient_tolerance = 1e-6;
 };
 
+/// Why `minimize` stopped (MinimizeReport::reason).
 enum class StopReason {
   GradientTolerance,  ///< the gradient norm reached StopRule::gradient_tolerance
   MaxIterations,      ///< StopRule::max_iterations steps were taken
   NonFinite           ///< f returned NaN/Inf; x is the last point where f was finite
 };
 
+/// A short English description of the reason, e.g. "gradient tolerance reached".
 inline const char* to_string(StopReason r) {
   switch (r) {
     case StopReason::GradientTolerance:
@@ -35,10 +41,12 @@ inline const char* to_string(StopReason r) {
   return "?";
 }
 
+/// What `minimize` returns: where and why it stopped.
 struct MinimizeReport {
   int iterations = 0;        ///< optimiser steps taken
   double value = 0;          ///< objective at the returned point
   double gradient_norm = 0;  ///< Riemannian gradient norm at the returned point
+  /// Which stopping criterion ended the run.
   StopReason reason = StopReason::MaxIterations;
 };
 
@@ -83,4 +91,5 @@ MinimizeReport minimize(const Objective& f, Point& x, Optimizer& optimizer,
   }
 }
 
+/// @}
 }  // namespace subspace

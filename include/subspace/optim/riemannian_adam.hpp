@@ -26,19 +26,33 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
+/// Options of RiemannianAdam (the update is in the file comment).
 struct AdamOptions {
+  /// lr, the step size (> 0).
   double learning_rate = 1e-3;
   double beta1 = 0.9;     ///< in [0, 1)
   double beta2 = 0.999;   ///< in [0, 1)
   double epsilon = 1e-8;  ///< > 0
+  /// AMSGrad: divide by the running maximum of the second moment instead of its current value.
   bool amsgrad = false;
+  /// The retraction each step uses (see Retraction).
   Retraction retraction = Retraction::QR;
 };
 
+/// Riemannian Adam / AMSGrad for a point type `Point` (Grassmann, Stiefel, GrassmannProduct, or
+/// any type with project / retract / transport): a tangent first moment moved by vector
+/// transport, one scalar second moment per component point. Holds the moments; `step` works in
+/// the caller's loop. Cost per step: one projection, one retraction, one transport, plus
+/// O(n k) per component for the moments.
 template <class Point>
 class RiemannianAdam {
  public:
+  /// The point's scalar type.
   using Scalar = typename Point::Scalar;
+  /// The point's tangent vector type (the first moment and the returned gradient).
   using Tangent = typename Point::Tangent;
   /// One second moment per component point (size 1, fixed, for a single point).
   using Vector = detail::component_vector_t<Point>;
@@ -59,12 +73,15 @@ class RiemannianAdam {
     detail::zero_if_fixed(vmax_);
   }
 
+  /// The options in use (learning_rate as last set).
   const AdamOptions& options() const { return opt_; }
+  /// Changes the learning rate (for schedules); same check as the constructor.
   void set_learning_rate(double lr) {
     if (!(lr > 0) || !std::isfinite(lr))
       throw InvalidParameter(detail::message("subspace::RiemannianAdam::set_learning_rate: ", lr));
     opt_.learning_rate = lr;
   }
+  /// Steps taken since construction or reset() (t - 1 before the next step).
   long long steps() const { return steps_; }
   /// Forgets the moments and the step count.
   void reset() { steps_ = 0; }
@@ -136,4 +153,5 @@ class RiemannianAdam {
   long long steps_ = 0;
 };
 
+/// @}
 }  // namespace subspace

@@ -23,11 +23,17 @@
 
 namespace subspace {
 
+/// \addtogroup optim
+/// @{
+
+/// Options of RiemannianSGD (the update is in the file comment).
 struct SGDOptions {
+  /// lr, the step size (> 0).
   double learning_rate = 1e-2;
   double momentum = 0;    ///< mu in [0, 1)
   double dampening = 0;   ///< in [0, 1]; must be 0 with Nesterov
   bool nesterov = false;  ///< needs momentum > 0
+  /// The retraction each step uses (see Retraction).
   Retraction retraction = Retraction::QR;
 };
 
@@ -38,7 +44,9 @@ struct SGDOptions {
 template <class Point>
 class RiemannianSGD {
  public:
+  /// The point's scalar type.
   using Scalar = typename Point::Scalar;
+  /// The point's tangent vector type (the momentum buffer and the returned gradient).
   using Tangent = typename Point::Tangent;
 
   /// Throws InvalidParameter for a non-positive or non-finite learning rate, momentum outside
@@ -59,6 +67,7 @@ class RiemannianSGD {
     detail::zero_if_fixed(buf_);  // so that saving before the first step writes zeros
   }
 
+  /// The options in use (learning_rate as last set).
   const SGDOptions& options() const { return opt_; }
   /// Changes the learning rate (for schedules); same check as the constructor.
   void set_learning_rate(double lr) {
@@ -66,6 +75,7 @@ class RiemannianSGD {
       throw InvalidParameter(detail::message("subspace::RiemannianSGD::set_learning_rate: ", lr));
     opt_.learning_rate = lr;
   }
+  /// Steps taken since construction or reset().
   long long steps() const { return steps_; }
   /// Forgets the momentum buffer and the step count.
   void reset() {
@@ -132,4 +142,5 @@ class RiemannianSGD {
   long long steps_ = 0;
 };
 
+/// @}
 }  // namespace subspace

@@ -27,22 +27,32 @@
 
 namespace subspace::testing {
 
+/// \addtogroup testing
+/// @{
+
 /// One named check: the error measured and the bound it was held to.
 struct Check {
+  /// What was checked, e.g. "orthonormality".
   std::string name;
+  /// The error measured.
   double error;
+  /// The largest error accepted.
   double bound;
+  /// error <= bound (false for a NaN error).
   bool passed() const { return error <= bound; }
 };
 
 /// The outcome of check_invariants: every check, and whether all passed.
 struct InvariantReport {
+  /// Every check run, in order.
   std::vector<Check> checks;
+  /// Whether at least one check ran and all passed.
   bool ok() const {
     for (const auto& c : checks)
       if (!c.passed()) return false;
     return !checks.empty();
   }
+  /// One line per check: "ok" or "FAIL", the name, the error and the bound.
   std::string summary() const {
     std::ostringstream os;
     for (const auto& c : checks)
@@ -173,4 +183,5 @@ InvariantReport check_invariants(const Point& x, Rng& rng,
   return rep;
 }
 
+/// @}
 }  // namespace subspace::testing
