@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs the Debian 12 packages subspace needs, only those that are missing.
 #   scripts/install-deps.sh        build, tests, examples, benchmarks
-#   scripts/install-deps.sh ci     also clang, clang-format and NumPy (what .ci/run checks)
+#   scripts/install-deps.sh ci     also clang, clang-format, doxygen and NumPy (what .ci/run checks)
 #   scripts/install-deps.sh peers  also NumPy, SciPy, scikit-learn and OpenBLAS (bench/peers/)
 set -eu
 pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist"
-if [ "${1:-}" = ci ]; then pkgs="$pkgs clang clang-format python3-numpy"; fi
+# ci: clang and its sanitizer/fuzzer runtimes (libclang-rt), clang-format, doxygen, NumPy.
+if [ "${1:-}" = ci ]; then
+  pkgs="$pkgs clang libclang-rt-14-dev clang-format doxygen python3-numpy"
+fi
 # OpenBLAS: NumPy on Debian otherwise runs on the reference BLAS, which no one benchmarks against.
 if [ "${1:-}" = peers ]; then
   pkgs="$pkgs python3-numpy python3-scipy python3-sklearn python3-threadpoolctl libopenblas0-pthread"

@@ -16,6 +16,7 @@
 
 #include "common/idx.hpp"
 #include "helpers.hpp"
+#include "temp_dir.hpp"
 
 using namespace test;
 
@@ -191,19 +192,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path =
-        fs::temp_directory_path() / ("subspace_idx_test_" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 std::vector<std::uint8_t> idx_bytes(std::vector<std::uint32_t> dims, std::uint8_t type = 8) {
   std::vector<std::uint8_t> b = {0, 0, type, static_cast<std::uint8_t>(dims.size())};
@@ -232,7 +221,7 @@ void write_gz(const std::string& path, const std::vector<std::uint8_t>& b) {
 
 TEST_CASE("IDX loader: round trips and every error path", "[anomaly][loader][errors]") {
   using subspace_examples::read_idx;
-  TempDir dir;
+  TempDir dir("subspace_idx_test_");
   const auto good = idx_bytes({3, 4, 5});
   write_raw(dir.file("a.idx"), good);
   write_gz(dir.file("a.idx.gz"), good);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "temp_dir.hpp"
 
 using namespace test;
 using subspace::FormatError;
@@ -32,20 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh temporary directory, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path =
-        fs::temp_directory_path() / ("subspace_npy_test_" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 /// A .npy file by hand: magic, version, header length (u16 for 1.x, u32 otherwise), the header
 /// text exactly as given, then the payload.
@@ -162,7 +150,7 @@ TEMPLATE_TEST_CASE("npy: round trips bit for bit, every scalar type and shape", 
                    std::uint32_t, std::int64_t, std::uint64_t) {
   using S = TestType;
   std::mt19937_64 gen(4401);
-  TempDir dir;
+  TempDir dir("subspace_npy_test_");
   for (const auto& shape : std::vector<std::pair<Index, Index>>{
            {0, 3}, {3, 0}, {0, 0}, {1, 1}, {1, 5}, {5, 1}, {7, 4}, {4, 7}}) {
     const Index r = shape.first, c = shape.second;
@@ -480,7 +468,7 @@ TEST_CASE("npy: streams, pipes, files and their errors", "[npy][errors]") {
   require_throws<FormatError>([&] { read_npy<double>(is, "masked.npy"); }, "masked.npy");
   CHECK(is.exceptions() == (std::ios::failbit | std::ios::badbit));
   // files
-  TempDir dir;
+  TempDir dir("subspace_npy_test_");
   const std::string path = dir.file("x.npy");
   {
     std::ofstream f(path, std::ios::binary);
