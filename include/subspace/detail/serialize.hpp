@@ -149,9 +149,10 @@ inline void expect_end(std::istream& is, const char* func) {
 inline void check_declared_size(long long rows, long long cols, long long available,
                                 long long min_bytes_per_element, const char* func,
                                 const char* what) {
-  if (rows < 0 || cols < 0 || rows > max_load_elements || cols > max_load_elements)
+  if (rows < 0 || cols < 0)
     throw FormatError(message(func, ": bad shape ", rows, "x", cols, " for ", what));
-  if (rows != 0 && cols > max_load_elements / rows)
+  if (rows > max_load_elements || cols > max_load_elements ||
+      (rows != 0 && cols > max_load_elements / rows))
     throw FormatError(message(func, ": ", what, " declares ", rows, "x", cols,
                               " elements, more than the limit of ", max_load_elements));
   const long long count = rows * cols;
