@@ -474,3 +474,26 @@ TEST_CASE("read_idx: a header declaring 4 GiB in a 25-byte file fails fast", "[l
   CHECK(seconds_since(t0) < 0.5);
   std::remove(path.c_str());
 }
+
+TEST_CASE("inputs the fuzzers found stay fixed", "[loaders][fuzz]") {
+  // fuzz_pca_load, timeout: components declared 0 x 249538124 (no values, so no byte check
+  // could catch it) made read_matrix loop over 2.5e8 empty columns. Now the loop runs over the
+  // values; the load fails at once on the shapes. Also in tests/fuzz/corpus/fuzz_pca_load/.
+  const std::string timeout_empty_columns =
+      "subspace::PCA 1\n1 0 0 0 -0\n10\n1 0\n4 1\n0 03\n13 0\n4 1\n0 0 0 0 0\n249538124 0\n3 "
+      "1\n0 0 0\n3 1\n3.7354477262379944 2.3111691796922895 1.151547423\n3 3\n"
+      "-0.39286323267481121 -0.32939115117530426 0.85858019423913157\n0.74350727306703257 "
+      "-0.66320428020233169 0.085773058810627634\n0.54116117313488188 0.6720577008885013 "
+      "0.50545320 ub";
+  for (const std::string& text :
+       {timeout_empty_columns,
+        std::string("subspace::PCA 1\n1 0 0 0 -1\n10\n13 0\n4 1\n0 0 0 0\n0 1\n\n0 268435456\n")}) {
+    subspace::PCAf pf;
+    subspace::PCAd pd;
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(load_text(pf, text), FormatError);
+    CHECK_THROWS_AS(load_text(pd, text), FormatError);
+    CHECK(seconds_since(t0) < 0.5);
+    CHECK(pd.samples() == 0);
+  }
+}
