@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -80,7 +81,9 @@ inline std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std
 /// Reads an IDX file of unsigned bytes, gzip-compressed or not (zlib detects which).
 /// Cost: one pass over the file. Throws DataFileError (missing/unreadable) or
 /// subspace::FormatError (wrong magic, element type other than 0x08, D outside 1..4, a zero or
-/// implausible size (more than 2^32 elements), truncated or trailing data, corrupt gzip).
+/// implausible size (more than 2^32 elements), truncated or trailing data, corrupt gzip, or
+/// std::bad_alloc). The payload is read in 1 MiB chunks into a buffer that grows with the
+/// bytes actually present, so a lying header costs at most one chunk of memory beyond them.
 inline IdxArray read_idx(const std::string& path) {
   using subspace::FormatError;
   using subspace::detail::message;
@@ -113,9 +116,22 @@ inline IdxArray read_idx(const std::string& path) {
       throw FormatError(message("read_idx: ", path, ": implausible size (over 2^32 elements)"));
     a.dims.push_back(static_cast<std::int64_t>(size));
   }
-  a.data.resize(static_cast<std::size_t>(total));
-  const std::size_t got = detail::gz_read(f.get(), a.data.data(), a.data.size(), path);
-  if (got != a.data.size())
+  // Read in chunks into storage that grows with what was actually read: a header that lies
+  // about the size costs at most one chunk beyond the bytes present, never `total` up front.
+  constexpr std::size_t kChunk = std::size_t(1) << 20;
+  std::size_t got = 0;
+  try {
+    while (got < total) {
+      const std::size_t want = std::min<std::size_t>(kChunk, static_cast<std::size_t>(total) - got);
+      a.data.resize(got + want);
+      const std::size_t r = detail::gz_read(f.get(), a.data.data() + got, want, path);
+      got += r;
+      if (r < want) break;
+    }
+  } catch (const std::bad_alloc&) {
+    throw FormatError(message("read_idx: ", path, ": out of memory reading ", total, " bytes"));
+  }
+  if (got != total)
     throw FormatError(message("read_idx: ", path, ": truncated: the header promises ", total,
                               " bytes of data, the file holds ", got));
   std::uint8_t extra = 0;

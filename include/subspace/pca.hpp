@@ -26,10 +26,15 @@
 #include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <istream>
+#include <limits>
 #include <ostream>
 #include <random>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "basis.hpp"
 #include "config.hpp"
@@ -352,60 +357,275 @@ class PCA {
     detail::write_matrix(os, v_);
     if (!os) throw FormatError("subspace::PCA::save: the stream failed");
   }
-  /// Reads a model written by `save`; throws FormatError (model unchanged) on a wrong magic or
-  /// version, truncation, unparsable or non-finite values, or inconsistent shapes.
+  /// Reads a model written by `save`, validating it as untrusted input (rules of
+  /// detail/serialize.hpp: size limit `max_load_elements`, incremental reads, no trailing data,
+  /// std::bad_alloc mapped). Throws FormatError, the model unchanged, on an unreadable stream,
+  /// a wrong magic or version, truncation, an unparsable or non-finite value, inconsistent
+  /// shapes, or a state that violates an invariant (`validate_state` below: orthonormal
+  /// components, singular values finite, >= 0 and descending, T >= sum s^2, counts in range).
+  /// Cost: one pass over the stream plus O(d r^2) for the orthonormality check.
   void load(std::istream& is) {
     constexpr const char* func = "subspace::PCA::load";
-    detail::read_header(is, "subspace::PCA", 1, func);
-    const int center = detail::read_value<int>(is, func, "center flag");
-    const int kind = detail::read_value<int>(is, func, "rank rule");
-    const double value = detail::read_value<double>(is, func, "rank rule value");
-    const long long k = detail::read_value<long long>(is, func, "rank rule k");
-    const long long max_rank = detail::read_value<long long>(is, func, "max_state_rank");
-    const long long n = detail::read_value<long long>(is, func, "sample count");
-    const Scalar total = detail::read_value<Scalar>(is, func, "total sum of squares");
-    const Scalar discarded = detail::read_value<Scalar>(is, func, "discarded energy");
+    detail::guarded_load(func, [&] {
+      detail::read_header(is, "subspace::PCA", 1, func);
+      State st;
+      st.center = detail::read_value<int>(is, func, "center flag");
+      st.kind = detail::read_value<int>(is, func, "rank rule");
+      st.value = detail::read_value<double>(is, func, "rank rule value");
+      st.k = detail::read_value<long long>(is, func, "rank rule k");
+      st.max_rank = detail::read_value<long long>(is, func, "max_state_rank");
+      st.n = detail::read_value<long long>(is, func, "sample count");
+      st.total = detail::read_value<Scalar>(is, func, "total sum of squares");
+      st.discarded = detail::read_value<Scalar>(is, func, "discarded energy");
+      detail::read_matrix(is, st.mu, func, "mean");
+      detail::read_matrix(is, st.s, func, "singular values");
+      detail::read_matrix(is, st.v, func, "components");
+      detail::expect_end(is, func);
+      adopt(std::move(st), func);
+    });
+  }
+
+  /// The state in a compact, versioned binary form for transport between processes: the same
+  /// content as `save` (options that matter for later use and the state), exact. Every field
+  /// is little-endian whatever the host; integers are two's complement, reals IEEE 754.
+  ///   offset  size  field
+  ///   0       4     magic "sPCA"
+  ///   4       4     u32 format version (1)
+  ///   8       1     u8 scalar tag: 4 = float (binary32), 8 = double (binary64)
+  ///   9       1     u8 center (0 or 1)
+  ///   10      1     u8 rank rule kind (RankRule::Kind: 0 automatic, 1 tolerance, 2 fixed,
+  ///                 3 energy)
+  ///   11      1     u8 reserved, 0
+  ///   12      8     f64 rank rule value
+  ///   20      8     i64 rank rule k
+  ///   28      8     i64 max_state_rank (-1 or >= 1)
+  ///   36      8     i64 n, samples seen (0: an unfitted model, then d = r = 0)
+  ///   44      8     i64 d, dimension
+  ///   52      8     i64 r, singular triplets held
+  ///   60      2 S   total sum of squares T, discarded energy (S = sizeof(Scalar))
+  ///   60+2S   d S   mean; then r S singular values; then d r S components, column-major.
+  /// The size is exactly 60 + S (2 + d + r + d r) bytes. Cost O(d r); one allocation.
+  std::vector<std::uint8_t> serialize() const {
+    std::vector<std::uint8_t> out;
+    const Index d = mean_.size(), r = s_.size();
+    out.reserve(static_cast<std::size_t>(kHeaderBytes + sizeof(Scalar) * (2 + d + r + d * r)));
+    const char magic[4] = {'s', 'P', 'C', 'A'};
+    out.insert(out.end(), magic, magic + 4);
+    put_le(out, std::uint32_t(1), 4);
+    out.push_back(std::uint8_t(sizeof(Scalar)));
+    out.push_back(opt_.center ? 1 : 0);
+    out.push_back(static_cast<std::uint8_t>(opt_.rank.kind()));
+    out.push_back(0);
+    put_real(out, opt_.rank.value());
+    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.rank.k())), 8);
+    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.max_state_rank)), 8);
+    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(n_)), 8);
+    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(d)), 8);
+    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(r)), 8);
+    put_real(out, total_ss_);
+    put_real(out, discarded_);
+    for (Index i = 0; i < d; ++i) put_real(out, mean_(i));
+    for (Index i = 0; i < r; ++i) put_real(out, s_(i));
+    for (Index j = 0; j < r; ++j)
+      for (Index i = 0; i < d; ++i) put_real(out, v_(i, j));
+    return out;
+  }
+
+  /// Restores a state written by `serialize` (layout in its comment), validated exactly as
+  /// `load` validates (the same code): FormatError, the model unchanged, on a wrong magic,
+  /// version or scalar tag (a double state does not load into PCA<float>), a size other than
+  /// the one the header implies (checked before anything is allocated), or any invariant
+  /// violated. `data` may be null when size is 0. Cost O(size) plus O(d r^2).
+  void deserialize(const std::uint8_t* data, std::size_t size) {
+    constexpr const char* func = "subspace::PCA::deserialize";
+    detail::guarded_load(func, [&] {
+      if (size < kHeaderBytes || data == nullptr)
+        throw FormatError(detail::message(func, ": ", size, " bytes, fewer than the ", kHeaderBytes,
+                                          "-byte header"));
+      if (!(data[0] == 's' && data[1] == 'P' && data[2] == 'C' && data[3] == 'A'))
+        throw FormatError(detail::message(func, ": wrong magic (not a serialized PCA)"));
+      const std::uint64_t version = get_le(data + 4, 4);
+      if (version != 1) throw FormatError(detail::message(func, ": unsupported version ", version));
+      if (data[8] != sizeof(Scalar))
+        throw FormatError(detail::message(func, ": scalar tag ", int(data[8]), " (this model has ",
+                                          sizeof(Scalar), "-byte scalars)"));
+      if (data[11] != 0) throw FormatError(detail::message(func, ": reserved byte is not 0"));
+      State st;
+      st.center = data[9];
+      st.kind = data[10];
+      st.value = get_real<double>(data + 12);
+      st.k = get_i64(data + 20);
+      st.max_rank = get_i64(data + 28);
+      st.n = get_i64(data + 36);
+      const long long d = get_i64(data + 44), r = get_i64(data + 52);
+      const std::size_t avail = (size - kHeaderBytes) / sizeof(Scalar);
+      if (d < 0 || r < 0 || static_cast<unsigned long long>(d) > avail ||
+          static_cast<unsigned long long>(r) > avail)
+        throw FormatError(
+            detail::message(func, ": d = ", d, ", r = ", r, " do not fit in ", size, " bytes"));
+      detail::check_declared_size(d, r, -1, 1, func, "components");
+      const std::uint64_t count = 2 + std::uint64_t(d) + std::uint64_t(r) +
+                                  std::uint64_t(d) * std::uint64_t(r);  // < 2^29 + 2^33
+      if ((size - kHeaderBytes) % sizeof(Scalar) != 0 || count != avail)
+        throw FormatError(detail::message(func, ": ", size, " bytes, but d = ", d, ", r = ", r,
+                                          " need ", kHeaderBytes + count * sizeof(Scalar)));
+      const std::uint8_t* p = data + kHeaderBytes;
+      auto next = [&p] {
+        const Scalar x = get_real<Scalar>(p);
+        p += sizeof(Scalar);
+        return x;
+      };
+      st.total = next();
+      st.discarded = next();
+      st.mu.resize(static_cast<Index>(d));
+      for (Index i = 0; i < st.mu.size(); ++i) st.mu(i) = next();
+      st.s.resize(static_cast<Index>(r));
+      for (Index i = 0; i < st.s.size(); ++i) st.s(i) = next();
+      st.v.resize(static_cast<Index>(d), static_cast<Index>(r));
+      for (Index j = 0; j < st.v.cols(); ++j)
+        for (Index i = 0; i < st.v.rows(); ++i) st.v(i, j) = next();
+      adopt(std::move(st), func);
+    });
+  }
+  /// `deserialize(bytes.data(), bytes.size())`.
+  void deserialize(const std::vector<std::uint8_t>& bytes) {
+    deserialize(bytes.data(), bytes.size());
+  }
+
+ private:
+  /// What `load` and `deserialize` read, before validation.
+  struct State {
+    int center = 0, kind = 0;
+    double value = 0;
+    long long k = 0, max_rank = -1, n = 0;
+    Scalar total = 0, discarded = 0;
     Vector mu, s;
     Matrix v;
-    detail::read_matrix(is, mu, func, "mean");
-    detail::read_matrix(is, s, func, "singular values");
-    detail::read_matrix(is, v, func, "components");
-    if ((center != 0 && center != 1) || kind < 0 || kind > 3 || n < 1 || !(total >= 0) ||
-        !(discarded >= 0) || v.rows() != mu.size() || v.cols() != s.size() ||
-        (max_rank != -1 && max_rank < 1) || k < 0)
-      throw FormatError(detail::message(func, ": inconsistent model"));
+  };
+  static constexpr std::size_t kHeaderBytes = 60;  ///< fixed part of the binary form
+
+  /// The one validation of a state read from untrusted bytes (load and deserialize), then
+  /// installs it. FormatError, *this unchanged, unless: center is 0 or 1, the rank rule kind is
+  /// 0..3 with a valid value (finite) and k in [0, max_load_elements]; max_state_rank is -1 or
+  /// in [1, max_load_elements] and >= r; n in [0, 2^53] (exact in a double); n = 0 only for an
+  /// unfitted model (d = r = 0, T = discarded = 0); otherwise d >= 1, mean d, singular values
+  /// r <= d, components d x r; every value finite; the mean zero for an uncentred model;
+  /// T, discarded finite and >= 0; s >= 0 and descending; sum s^2 finite and
+  /// <= T (1 + Tolerance<Scalar>::orthonormality(d)); max|V^T V - I| <=
+  /// Tolerance<Scalar>::orthonormality(d); the rank rule selects a rank; and scores are
+  /// computable: every explained variance lambda_j > 0 has 1 / lambda_j and lambda_1 / lambda_j
+  /// finite. Cost O(d r^2).
+  void adopt(State st, const char* func) {
+    auto fail = [func](const auto&... what) {
+      throw FormatError(detail::message(func, ": ", what...));
+    };
+    if (st.center != 0 && st.center != 1) fail("center flag ", st.center, " (expected 0 or 1)");
+    if (st.kind < 0 || st.kind > 3) fail("rank rule kind ", st.kind, " (expected 0 to 3)");
+    if (!std::isfinite(st.value)) fail("non-finite rank rule value");
+    if (!(st.k >= 0 && st.k <= max_load_elements)) fail("rank rule k = ", st.k, " out of range");
+    if (st.max_rank != -1 && !(st.max_rank >= 1 && st.max_rank <= max_load_elements))
+      fail("max_state_rank = ", st.max_rank, " (expected -1 or >= 1)");
+    if (!(st.n >= 0 && st.n <= (1LL << 53))) fail("sample count ", st.n, " outside [0, 2^53]");
+    if (!std::isfinite(st.total) || !(st.total >= 0) || !std::isfinite(st.discarded) ||
+        !(st.discarded >= 0))
+      fail("total sum of squares and discarded energy must be finite and >= 0");
+    const Index d = st.mu.size(), r = st.s.size();
+    if (st.v.rows() != d || st.v.cols() != r || r > d)
+      fail("inconsistent shapes: mean of size ", d, ", ", r, " singular values, components ",
+           detail::shape(st.v.rows(), st.v.cols()));
+    if (st.max_rank != -1 && r > st.max_rank)
+      fail(r, " singular triplets but max_state_rank = ", st.max_rank);
     PcaOptions o = opt_;
-    o.center = center == 1;
-    o.max_state_rank = static_cast<Index>(max_rank);
+    o.center = st.center == 1;
+    o.max_state_rank = static_cast<Index>(st.max_rank);
     try {
-      switch (static_cast<RankRule::Kind>(kind)) {
+      switch (static_cast<RankRule::Kind>(st.kind)) {
         case RankRule::Kind::Automatic:
           o.rank = RankRule::automatic();
           break;
         case RankRule::Kind::Tolerance:
-          o.rank = RankRule::tolerance(value);
+          o.rank = RankRule::tolerance(st.value);
           break;
         case RankRule::Kind::Fixed:
-          o.rank = RankRule::fixed(static_cast<Index>(k));
+          o.rank = RankRule::fixed(static_cast<Index>(st.k));
           break;
         case RankRule::Kind::Energy:
-          o.rank = RankRule::energy(value);
+          o.rank = RankRule::energy(st.value);
           break;
       }
     } catch (const InvalidArgument& e) {
-      throw FormatError(detail::message(func, ": bad rank rule: ", e.what()));
+      fail("bad rank rule: ", e.what());
     }
     PCA tmp(o);
-    try {
-      tmp.install(static_cast<Index>(n), std::move(mu), total, std::move(s), std::move(v),
-                  discarded, func);
-    } catch (const InvalidArgument& e) {
-      throw FormatError(detail::message(func, ": ", e.what()));
+    if (st.n == 0) {
+      if (d != 0 || st.total != Scalar(0) || st.discarded != Scalar(0))
+        fail("an unfitted state (n = 0) must be empty");
+      *this = std::move(tmp);
+      return;
     }
+    if (d < 1) fail("a fitted state needs dimension >= 1");
+    if (!st.mu.allFinite() || !st.s.allFinite() || !st.v.allFinite()) fail("non-finite values");
+    if (!o.center && (st.mu.array() != Scalar(0)).any()) fail("an uncentred state has a mean");
+    for (Index j = 0; j < r; ++j) {
+      if (!(st.s(j) >= Scalar(0))) fail("negative singular value ", st.s(j));
+      if (j > 0 && st.s(j) > st.s(j - 1)) fail("singular values not in descending order");
+    }
+    const Scalar tol = Tolerance<Scalar>::orthonormality(d);
+    const Scalar ss = st.s.squaredNorm();
+    if (!std::isfinite(ss) || ss > st.total * (Scalar(1) + tol))
+      fail("total sum of squares ", st.total, " < sum of squared singular values ", ss);
+    if (r > 0) {
+      const Scalar err = (st.v.transpose() * st.v - Matrix::Identity(r, r)).cwiseAbs().maxCoeff();
+      if (!(err <= tol)) fail("components not orthonormal: max|V^T V - I| = ", err, " > ", tol);
+    }
+    try {  // clamp: a fixed(k) streamed state may hold fewer than k directions, as saved
+      tmp.install(static_cast<Index>(st.n), std::move(st.mu), st.total, std::move(st.s),
+                  std::move(st.v), st.discarded, func, /*clamp=*/true);
+    } catch (const InvalidArgument& e) {
+      fail(e.what());
+    }
+    const Vector lambda = tmp.explained_variance();
+    for (Index j = 0; j < lambda.size(); ++j)
+      if (lambda(j) > Scalar(0) &&
+          !(std::isfinite(Scalar(1) / lambda(j)) && std::isfinite(lambda(0) / lambda(j))))
+        fail("explained variance ", lambda(j), " of component ", j, " too small for finite scores");
     *this = std::move(tmp);
   }
 
- private:
+  static void put_le(std::vector<std::uint8_t>& out, std::uint64_t x, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+  }
+  static std::uint64_t get_le(const std::uint8_t* p, int bytes) {
+    std::uint64_t x = 0;
+    for (int i = 0; i < bytes; ++i) x |= std::uint64_t(p[i]) << (8 * i);
+    return x;
+  }
+  static long long get_i64(const std::uint8_t* p) {
+    const std::uint64_t u = get_le(p, 8);
+    std::int64_t x;
+    std::memcpy(&x, &u, 8);
+    return x;
+  }
+  template <class R>
+  using bits_t = std::conditional_t<sizeof(R) == 4, std::uint32_t, std::uint64_t>;
+  template <class R>
+  static void put_real(std::vector<std::uint8_t>& out, R x) {
+    static_assert(std::numeric_limits<R>::is_iec559 && (sizeof(R) == 4 || sizeof(R) == 8),
+                  "the binary PCA form holds float or double");
+    bits_t<R> u;
+    std::memcpy(&u, &x, sizeof(R));
+    put_le(out, u, int(sizeof(R)));
+  }
+  template <class R>
+  static R get_real(const std::uint8_t* p) {
+    static_assert(std::numeric_limits<R>::is_iec559 && (sizeof(R) == 4 || sizeof(R) == 8),
+                  "the binary PCA form holds float or double");
+    const bits_t<R> u = static_cast<bits_t<R>>(get_le(p, int(sizeof(R))));
+    R x;
+    std::memcpy(&x, &u, sizeof(R));
+    return x;
+  }
+
   template <class Derived>
   void check_data(const Eigen::MatrixBase<Derived>& x, const char* func, bool any_width) const {
     if (x.rows() < 1 || x.cols() < 1)

@@ -277,26 +277,42 @@ class GcrHead {
     detail::write_matrix(os, s_.basis());
     if (!os) throw FormatError("subspace::GcrHead::save: the stream failed");
   }
-  /// Reads a head written by `save`; FormatError (head unchanged) on a wrong header, truncation,
-  /// non-finite values, a bad layout or bases that are not orthonormal.
+  /// Reads a head written by `save`, as untrusted input (rules of detail/serialize.hpp: size
+  /// limit `max_load_elements`, no trailing data, std::bad_alloc mapped). FormatError, the head
+  /// unchanged, on an unreadable stream, a wrong header, truncation, an unparsable or
+  /// non-finite value, a scale that is not finite and > 0 (in Scalar too), a layout that is not
+  /// d x (C k) with 1 <= k <= d and C >= 1, or a block that is not orthonormal to within
+  /// Tolerance<Scalar>::orthonormality(d). Cost: one pass plus O(d C k^2).
   void load(std::istream& is) {
     constexpr const char* func = "subspace::GcrHead::load";
-    detail::read_header(is, "subspace::GcrHead", 1, func);
-    GcrOptions o;
-    o.scale = detail::read_value<double>(is, func, "scale");
-    const int norm = detail::read_value<int>(is, func, "normalization flag");
-    const long long k = detail::read_value<long long>(is, func, "k");
-    Matrix s;
-    detail::read_matrix(is, s, func, "bases");
-    if (!(o.scale > 0) || !std::isfinite(o.scale) || (norm != 0 && norm != 1) || k < 1 ||
-        s.cols() % k != 0 || s.cols() == 0)
-      throw FormatError(detail::message(func, ": inconsistent head"));
-    o.normalize_features = norm == 1;
-    try {
-      *this = GcrHead(Bases::from_orthonormal(s, static_cast<Index>(k)), o);
-    } catch (const InvalidArgument& e) {
-      throw FormatError(detail::message(func, ": ", e.what()));
-    }
+    detail::guarded_load(func, [&] {
+      detail::read_header(is, "subspace::GcrHead", 1, func);
+      GcrOptions o;
+      o.scale = detail::read_value<double>(is, func, "scale");
+      const int norm = detail::read_value<int>(is, func, "normalization flag");
+      const long long k = detail::read_value<long long>(is, func, "k");
+      Matrix s;
+      detail::read_matrix(is, s, func, "bases");
+      detail::expect_end(is, func);
+      if (!(o.scale > 0) || !std::isfinite(o.scale) || (norm != 0 && norm != 1) || k < 1 ||
+          k > s.rows() || s.cols() % k != 0 || s.cols() == 0)
+        throw FormatError(detail::message(func, ": inconsistent head"));
+      o.normalize_features = norm == 1;
+      const Index kk = static_cast<Index>(k);
+      const Scalar tol = Tolerance<Scalar>::orthonormality(s.rows());
+      for (Index c = 0; c < s.cols() / kk; ++c) {  // always, even with SUBSPACE_NO_INPUT_CHECKS
+        const auto b = s.middleCols(c * kk, kk);
+        const Scalar err = (b.transpose() * b - Matrix::Identity(kk, kk)).cwiseAbs().maxCoeff();
+        if (!(err <= tol))
+          throw FormatError(detail::message(func, ": basis of class ", c,
+                                            " is not orthonormal: max|S^T S - I| = ", err));
+      }
+      try {
+        *this = GcrHead(Bases::from_orthonormal(s, kk), o);
+      } catch (const InvalidArgument& e) {
+        throw FormatError(detail::message(func, ": ", e.what()));
+      }
+    });
   }
 
  private:

@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <istream>
+#include <limits>
 #include <ostream>
 
 #include "../config.hpp"
@@ -128,22 +129,38 @@ class RiemannianAdam {
     detail::write_matrix(os, v_);
     detail::write_matrix(os, vmax_);
   }
-  /// Restores a state written by `save`; throws FormatError (state unchanged).
+  /// Restores a state written by `save`, read as untrusted input (rules of
+  /// detail/serialize.hpp: size limit `max_load_elements`, no trailing data, std::bad_alloc
+  /// mapped). Throws FormatError, the optimiser unchanged, on an unreadable stream, a wrong
+  /// header, truncation, an unparsable or non-finite value, shapes that do not fit Tangent /
+  /// Vector or each other (as many AMSGrad maxima as second moments; after a step, at least
+  /// one second moment and a first moment whose columns split evenly among them), a negative
+  /// second moment or maximum, or a step count outside [0, 2^63 - 2] (so the next step cannot
+  /// overflow). Cost: one pass over the stream.
   void load(std::istream& is) {
     constexpr const char* f = "subspace::RiemannianAdam::load";
-    detail::read_header(is, "subspace::RiemannianAdam", 1, f);
-    const long long steps = detail::read_value<long long>(is, f, "step count");
-    Tangent m;
-    Vector v, vmax;
-    detail::read_matrix(is, m, f, "first moment");
-    detail::read_matrix(is, v, f, "second moment");
-    detail::read_matrix(is, vmax, f, "AMSGrad maximum");
-    if (steps < 0 || v.size() != vmax.size())
-      throw FormatError(detail::message(f, ": inconsistent state"));
-    steps_ = steps;
-    m_ = std::move(m);
-    v_ = std::move(v);
-    vmax_ = std::move(vmax);
+    detail::guarded_load(f, [&] {
+      detail::read_header(is, "subspace::RiemannianAdam", 1, f);
+      const long long steps = detail::read_value<long long>(is, f, "step count");
+      Tangent m;
+      Vector v, vmax;
+      detail::read_matrix(is, m, f, "first moment");
+      detail::read_matrix(is, v, f, "second moment");
+      detail::read_matrix(is, vmax, f, "AMSGrad maximum");
+      detail::expect_end(is, f);
+      if (steps < 0 || steps == std::numeric_limits<long long>::max() || v.size() != vmax.size())
+        throw FormatError(detail::message(f, ": inconsistent state (step count ", steps, ", ",
+                                          v.size(), " second moments, ", vmax.size(), " maxima)"));
+      if (steps > 0 && (v.size() == 0 || m.size() == 0 || m.cols() % v.size() != 0))
+        throw FormatError(detail::message(f, ": first moment ", detail::shape(m.rows(), m.cols()),
+                                          " does not fit ", v.size(), " second moments"));
+      if ((v.array() < Scalar(0)).any() || (vmax.array() < Scalar(0)).any())
+        throw FormatError(detail::message(f, ": negative second moment"));
+      steps_ = steps;
+      m_ = std::move(m);
+      v_ = std::move(v);
+      vmax_ = std::move(vmax);
+    });
   }
 
  private:

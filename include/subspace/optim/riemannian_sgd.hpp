@@ -13,6 +13,7 @@
 
 #include <Eigen/Core>
 #include <istream>
+#include <limits>
 #include <ostream>
 
 #include "../config.hpp"
@@ -119,20 +120,31 @@ class RiemannianSGD {
     os << steps_ << ' ' << (has_buf_ ? 1 : 0) << '\n';
     detail::write_matrix(os, buf_);
   }
-  /// Restores a state written by `save`. Throws FormatError on a wrong header, truncation or
-  /// non-finite values; the optimiser is unchanged then.
+  /// Restores a state written by `save`, read as untrusted input (rules of
+  /// detail/serialize.hpp: size limit `max_load_elements`, no trailing data, std::bad_alloc
+  /// mapped). Throws FormatError, the optimiser unchanged, on an unreadable stream, a wrong
+  /// header, truncation, an unparsable or non-finite value, a buffer whose shape does not fit
+  /// Tangent, a step count outside [0, 2^63 - 2] (so the next step cannot overflow), or a
+  /// buffer flagged present but empty. Cost: one pass over the stream.
   void load(std::istream& is) {
     constexpr const char* f = "subspace::RiemannianSGD::load";
-    detail::read_header(is, "subspace::RiemannianSGD", 1, f);
-    const long long steps = detail::read_value<long long>(is, f, "step count");
-    const int has_buf = detail::read_value<int>(is, f, "buffer flag");
-    Tangent buf;
-    detail::read_matrix(is, buf, f, "momentum buffer");
-    if (steps < 0 || (has_buf != 0 && has_buf != 1))
-      throw FormatError(detail::message(f, ": inconsistent state"));
-    steps_ = steps;
-    has_buf_ = has_buf == 1;
-    buf_ = std::move(buf);
+    detail::guarded_load(f, [&] {
+      detail::read_header(is, "subspace::RiemannianSGD", 1, f);
+      const long long steps = detail::read_value<long long>(is, f, "step count");
+      const int has_buf = detail::read_value<int>(is, f, "buffer flag");
+      Tangent buf;
+      detail::read_matrix(is, buf, f, "momentum buffer");
+      detail::expect_end(is, f);
+      if (steps < 0 || steps == std::numeric_limits<long long>::max() ||
+          (has_buf != 0 && has_buf != 1))
+        throw FormatError(detail::message(f, ": inconsistent state (step count ", steps,
+                                          ", buffer flag ", has_buf, ")"));
+      if (has_buf == 1 && buf.size() == 0)
+        throw FormatError(detail::message(f, ": a momentum buffer flagged present is empty"));
+      steps_ = steps;
+      has_buf_ = has_buf == 1;
+      buf_ = std::move(buf);
+    });
   }
 
  private:
