@@ -13,8 +13,8 @@ struct TempDir {
   std::filesystem::path path;
   /// Creates <system temp>/<prefix><random number>.
   explicit TempDir(const std::string& prefix) {
-    path = std::filesystem::temp_directory_path() /
-           (prefix + std::to_string(std::random_device{}()));
+    path =
+        std::filesystem::temp_directory_path() / (prefix + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(path);
   }
   ~TempDir() {

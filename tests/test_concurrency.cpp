@@ -65,8 +65,7 @@ TEST_CASE("concurrency: GPM and spectral projections of different gradients at o
   CHECK(races(run, run) == 0);
 }
 
-TEST_CASE("concurrency: PCA scores, GCR logits and a Projector from two threads",
-          "[concurrency]") {
+TEST_CASE("concurrency: PCA scores, GCR logits and a Projector from two threads", "[concurrency]") {
   Rng rng(72);
   const MatrixXd train = rng.gaussian<double>(200, 10);
   const auto pca = subspace::PCA<>(subspace::PcaOptions{subspace::RankRule::fixed(3)}).fit(train);

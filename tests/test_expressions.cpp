@@ -98,16 +98,17 @@ Entry one_vector(VectorXd a, F f) {
 }
 template <class F>
 Entry two(MatrixXd a, MatrixXd b, F f) {
-  return {{std::move(a), std::move(b)}, [f](const std::vector<MatrixXd>& in, int s, long* c) {
-            return dispatch2(in, s, c, f);
-          }};
+  return {{std::move(a), std::move(b)},
+          [f](const std::vector<MatrixXd>& in, int s, long* c) { return dispatch2(in, s, c, f); }};
 }
 
 MatrixXd gaussian(std::uint64_t seed, Index r, Index c) {
   Rng rng(seed);
   return rng.gaussian<double>(r, c);
 }
-MatrixXd basis(std::uint64_t seed, Index n, Index k) { return subspace::qr_basis(gaussian(seed, n, k)); }
+MatrixXd basis(std::uint64_t seed, Index n, Index k) {
+  return subspace::qr_basis(gaussian(seed, n, k));
+}
 /// A tangent vector at span(u): (I - U U^T) G, scaled small.
 MatrixXd tangent(const MatrixXd& u, std::uint64_t seed) {
   MatrixXd g = gaussian(seed, u.rows(), u.cols());
@@ -125,46 +126,52 @@ std::map<std::string, std::vector<Entry>> registry() {
   // ---- basis.hpp
   r["qr_basis"] = {one(a, [](const auto& m) { return MatrixXd(s::qr_basis(m)); })};
   r["pivoted_qr_basis"] = {one(wide, [](const auto& m) { return s::pivoted_qr_basis(m); })};
-  r["svd_basis"] = {one(wide, [](const auto& m) { return s::svd_basis(m, s::RankRule::fixed(3)).basis; })};
-  r["orthonormal_basis"] = {one(wide, [](const auto& m) { return s::orthonormal_basis(m); }),
-                            one(wide, [](const auto& m) {
-                              return s::orthonormal_basis(m, s::RankRule::energy(0.9));
-                            })};
+  r["svd_basis"] = {
+      one(wide, [](const auto& m) { return s::svd_basis(m, s::RankRule::fixed(3)).basis; })};
+  r["orthonormal_basis"] = {
+      one(wide, [](const auto& m) { return s::orthonormal_basis(m); }),
+      one(wide, [](const auto& m) { return s::orthonormal_basis(m, s::RankRule::energy(0.9)); })};
   r["complement"] = {one(u, [](const auto& m) { return s::complement(m); })};
   r["null_space"] = {one(gaussian(6, 3, 7), [](const auto& m) { return s::null_space(m); })};
   // ---- projection.hpp
-  r["coordinates"] = {two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::coordinates(p, q)); })};
-  r["project"] = {two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::project(p, q)); })};
-  r["residual"] = {two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::residual(p, q)); })};
-  r["residual_norms"] = {two(u, x, [](const auto& p, const auto& q) { return VectorXd(s::residual_norms(p, q)); })};
+  r["coordinates"] = {
+      two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::coordinates(p, q)); })};
+  r["project"] = {
+      two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::project(p, q)); })};
+  r["residual"] = {
+      two(u, x, [](const auto& p, const auto& q) { return MatrixXd(s::residual(p, q)); })};
+  r["residual_norms"] = {
+      two(u, x, [](const auto& p, const auto& q) { return VectorXd(s::residual_norms(p, q)); })};
   const s::Projectord proj(u);
-  r["Projector<Scalar, N, K>"] = {
-      one(u, [](const auto& m) { return s::Projectord(m).basis(); }),
-      one(x, [proj](const auto& m) { return proj.coordinates(m); }),
-      one(x, [proj](const auto& m) { return proj.project(m); }),
-      one(x, [proj](const auto& m) { return proj.residual(m); }),
-      one(x, [proj](const auto& m) { return proj.residual_norms(m); }),
-      one_vector(x.col(0), [proj](const auto& m) {
-        auto p = proj;
-        VectorXd out(n);
-        p.project_into(m, out);
-        return out;
-      }),
-      one_vector(x.col(0), [proj](const auto& m) {
-        auto p = proj;
-        VectorXd out(n);
-        p.residual_into(m, out);
-        return out;
-      })};
+  r["Projector<Scalar, N, K>"] = {one(u, [](const auto& m) { return s::Projectord(m).basis(); }),
+                                  one(x, [proj](const auto& m) { return proj.coordinates(m); }),
+                                  one(x, [proj](const auto& m) { return proj.project(m); }),
+                                  one(x, [proj](const auto& m) { return proj.residual(m); }),
+                                  one(x, [proj](const auto& m) { return proj.residual_norms(m); }),
+                                  one_vector(x.col(0),
+                                             [proj](const auto& m) {
+                                               auto p = proj;
+                                               VectorXd out(n);
+                                               p.project_into(m, out);
+                                               return out;
+                                             }),
+                                  one_vector(x.col(0), [proj](const auto& m) {
+                                    auto p = proj;
+                                    VectorXd out(n);
+                                    p.residual_into(m, out);
+                                    return out;
+                                  })};
   // ---- angles.hpp
-  r["principal_angles"] = {two(u, v, [](const auto& p, const auto& q) { return VectorXd(s::principal_angles(p, q)); })};
+  r["principal_angles"] = {
+      two(u, v, [](const auto& p, const auto& q) { return VectorXd(s::principal_angles(p, q)); })};
   r["principal_vectors"] = {two(u, v, [](const auto& p, const auto& q) {
     const auto pv = s::principal_vectors(p, q);
     MatrixXd out(n, pv.u.cols() + pv.v.cols());
     out << pv.u, pv.v;
     return out;
   })};
-  r["distance"] = {two(u, v, [](const auto& p, const auto& q) { return s::distance(p, q, s::Distance::Chordal); })};
+  r["distance"] = {two(
+      u, v, [](const auto& p, const auto& q) { return s::distance(p, q, s::Distance::Chordal); })};
   r["distance_from_angles"] = {one_vector(VectorXd::LinSpaced(3, 0.1, 0.5), [](const auto& t) {
     return s::distance_from_angles(t, s::Distance::BinetCauchy, 1);
   })};
@@ -185,24 +192,26 @@ std::map<std::string, std::vector<Entry>> registry() {
                     one(u, [](const auto& m) { return G::from_orthonormal(m).basis(); })};
   r["Stiefel"] = {one(a, [](const auto& m) { return St(m).basis(); }),
                   one(u, [](const auto& m) { return St::from_orthonormal(m).basis(); })};
-  r["GrassmannProduct<S>"] = {one(pu, [](const auto& m) { return P(m, k).basis(); }),
-                           one(pu, [](const auto& m) { return P::from_orthonormal(m, k).basis(); })};
+  r["GrassmannProduct<S>"] = {
+      one(pu, [](const auto& m) { return P(m, k).basis(); }),
+      one(pu, [](const auto& m) { return P::from_orthonormal(m, k).basis(); })};
   r["x.project"] = {one(d, [gx](const auto& m) { return gx.project(m); }),
                     one(d, [sx](const auto& m) { return sx.project(m); }),
                     one(pd, [px](const auto& m) { return px.project(m); })};
   r["Stiefel<S, N, K>::project"] = r["x.project"];
   r["x.exp"] = {one(d, [gx](const auto& m) { return gx.exp(m).basis(); }),
                 one(pd, [px](const auto& m) { return px.exp(m).basis(); })};
-  r["x.retract"] = {one(d, [gx](const auto& m) { return gx.retract(m, s::Retraction::Polar).basis(); }),
-                    one(d, [sx](const auto& m) { return sx.retract(sx.project(m)).basis(); }),
-                    one(pd, [px](const auto& m) { return px.retract(m).basis(); })};
-  r["Stiefel::retract"] = {one(d, [sx](const auto& m) { return sx.retract(m, s::Retraction::Cayley).basis(); })};
+  r["x.retract"] = {
+      one(d, [gx](const auto& m) { return gx.retract(m, s::Retraction::Polar).basis(); }),
+      one(d, [sx](const auto& m) { return sx.retract(sx.project(m)).basis(); }),
+      one(pd, [px](const auto& m) { return px.retract(m).basis(); })};
+  r["Stiefel::retract"] = {
+      one(d, [sx](const auto& m) { return sx.retract(m, s::Retraction::Cayley).basis(); })};
   r["x.transport"] = {one(xi, [gx, gy](const auto& m) { return gx.transport(m, gy); }),
                       one(xi, [sx, sy](const auto& m) { return sx.transport(m, sy); }),
                       one(pd, [px, py](const auto& m) { return px.transport(m, py); })};
-  r["x.parallel_transport"] = {two(d, xi, [gx](const auto& p, const auto& q) {
-    return gx.parallel_transport(p, q, 0.5);
-  })};
+  r["x.parallel_transport"] = {
+      two(d, xi, [gx](const auto& p, const auto& q) { return gx.parallel_transport(p, q, 0.5); })};
   r["x.inner"] = {two(d, xi, [gx](const auto& p, const auto& q) { return gx.inner(p, q); }),
                   two(d, xi, [sx](const auto& p, const auto& q) { return sx.inner(p, q); })};
   r["x.norm"] = {one(d, [gx](const auto& m) { return gx.norm(m); })};
@@ -226,9 +235,12 @@ std::map<std::string, std::vector<Entry>> registry() {
   const VectorXd pl = s::plucker(u);
   r["plucker"] = {one(u, [](const auto& m) { return VectorXd(s::plucker(m)); })};
   r["hodge"] = {one_vector(pl, [](const auto& m) { return s::hodge(m, n, k); })};
-  r["contraction_matrix"] = {one_vector(pl, [](const auto& m) { return s::contraction_matrix(m, n, k); })};
-  r["decomposability_residual"] = {one_vector(pl, [](const auto& m) { return s::decomposability_residual(m, n, k); })};
-  r["from_plucker"] = {one_vector(pl, [](const auto& m) { return MatrixXd(s::from_plucker(m, n, k)); })};
+  r["contraction_matrix"] = {
+      one_vector(pl, [](const auto& m) { return s::contraction_matrix(m, n, k); })};
+  r["decomposability_residual"] = {
+      one_vector(pl, [](const auto& m) { return s::decomposability_residual(m, n, k); })};
+  r["from_plucker"] = {
+      one_vector(pl, [](const auto& m) { return MatrixXd(s::from_plucker(m, n, k)); })};
   r["plucker_pair_features"] = {one(gaussian(11, 4, 20), [](const auto& m) {
     return s::plucker_pair_features(m, std::vector<Index>{1, 3});
   })};
@@ -244,7 +256,8 @@ std::map<std::string, std::vector<Entry>> registry() {
     return p.components();
   })};
   r["transform"] = {one(rows, [fitted](const auto& m) { return fitted.transform(m); })};
-  r["inverse_transform"] = {one(gaussian(13, 5, 3), [fitted](const auto& m) { return fitted.inverse_transform(m); })};
+  r["inverse_transform"] = {
+      one(gaussian(13, 5, 3), [fitted](const auto& m) { return fitted.inverse_transform(m); })};
   r["scores"] = {one(rows, [fitted](const auto& m) {
     const auto sc = fitted.scores(m);
     MatrixXd out(m.rows(), 3);
@@ -259,8 +272,10 @@ std::map<std::string, std::vector<Entry>> registry() {
     const auto c = s::roc_curve(m, labels);
     return VectorXd(Eigen::Map<const VectorXd>(c.tpr.data(), Index(c.tpr.size())));
   })};
-  r["threshold_at_fpr"] = {one_vector(sv, [](const auto& m) { return s::threshold_at_fpr(m, 0.25); })};
-  r["tpr_at_fpr"] = {one_vector(sv, [labels](const auto& m) { return s::tpr_at_fpr(m, labels, 0.25).tpr; })};
+  r["threshold_at_fpr"] = {
+      one_vector(sv, [](const auto& m) { return s::threshold_at_fpr(m, 0.25); })};
+  r["tpr_at_fpr"] = {
+      one_vector(sv, [labels](const auto& m) { return s::tpr_at_fpr(m, labels, 0.25).tpr; })};
   // ---- ml/gcr.hpp (samples are columns)
   std::mt19937_64 gen(15);
   const auto head = s::GcrHead<double>::random(n, k, 4, gen);
@@ -279,7 +294,8 @@ std::map<std::string, std::vector<Entry>> registry() {
     h.step(opt, m);
     return h.bases().basis();
   })};
-  r["head.predict"] = {one(feats, [head](const auto& m) { return head.predict(m).template cast<double>().eval(); })};
+  r["head.predict"] = {
+      one(feats, [head](const auto& m) { return head.predict(m).template cast<double>().eval(); })};
   r["GcrHead::from_class_pca"] = {one(feats, [ylab](const auto& m) {
     return s::GcrHead<double>::from_class_pca(m, ylab, 2, 4).bases().basis();
   })};

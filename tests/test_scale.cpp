@@ -62,8 +62,8 @@ TEST_CASE("scale: rank rules and residual norms are scale-free", "[scale]") {
   }
 }
 
-TEMPLATE_TEST_CASE("scale: an exploding but finite step keeps the point on the manifold",
-                   "[scale]", float, double) {
+TEMPLATE_TEST_CASE("scale: an exploding but finite step keeps the point on the manifold", "[scale]",
+                   float, double) {
   using S = TestType;
   Rng rng(83);
   using G = subspace::Grassmann<S>;
@@ -74,8 +74,8 @@ TEMPLATE_TEST_CASE("scale: an exploding but finite step keeps the point on the m
   const Mat<S> d = x.project(rng.gaussian<S>(20, 3)) * big;
   const Mat<S> dy = y.project(rng.gaussian<S>(20, 3)) * big;
   const S tol = S(50) * std::numeric_limits<S>::epsilon();
-  for (const auto kind : {subspace::Retraction::QR, subspace::Retraction::Polar,
-                          subspace::Retraction::Exp}) {
+  for (const auto kind :
+       {subspace::Retraction::QR, subspace::Retraction::Polar, subspace::Retraction::Exp}) {
     const Mat<S> u = x.retract(d, kind).basis();
     REQUIRE(u.allFinite());
     CHECK(subspace::detail::orthonormality_error(u) < tol);
@@ -129,9 +129,8 @@ TEST_CASE("shapes: checked before a fixed-size object is filled; transposed inpu
   // PCA takes samples as rows: a d x N input is named as transposed.
   subspace::PCA<> pca(subspace::PcaOptions{subspace::RankRule::fixed(2)});
   pca.fit(rows);
-  require_throws<subspace::DimensionMismatch>([&] { pca.scores(rows.transpose()); },
-                                              "transposed");
+  require_throws<subspace::DimensionMismatch>([&] { pca.scores(rows.transpose()); }, "transposed");
   // The NotOrthonormal message says how to fix the input.
-  require_throws<subspace::NotOrthonormal>(
-      [&] { subspace::principal_angles(2.0 * u, u); }, "qr_basis");
+  require_throws<subspace::NotOrthonormal>([&] { subspace::principal_angles(2.0 * u, u); },
+                                           "qr_basis");
 }

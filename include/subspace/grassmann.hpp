@@ -317,7 +317,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// the representative: Polar's is the one nearest U + D); Exp is the exponential map. All
   /// agree with exp to first order (Absil et al. 2008, Sec. 4.1). Cost 4 n k^2 (QR, Polar).
   template <class Derived>
-  Grassmann retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const {
+  Grassmann retract(const Eigen::MatrixBase<Derived>& d_arg,
+                    Retraction kind = Retraction::QR) const {
     const auto& d = detail::evaluated(d_arg);
     check_tangent_shape(d, "subspace::Grassmann::retract");
     detail::require_finite(d, "subspace::Grassmann::retract", "D");
@@ -371,8 +372,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// exp(t D) returns (equal to the formula's representative up to O(eps)). Cost about
   /// 14 n k^2.
   template <class DD, class DX>
-  Tangent parallel_transport(const Eigen::MatrixBase<DD>& d_arg, const Eigen::MatrixBase<DX>& xi_arg,
-                             Scalar t = Scalar(1)) const {
+  Tangent parallel_transport(const Eigen::MatrixBase<DD>& d_arg,
+                             const Eigen::MatrixBase<DX>& xi_arg, Scalar t = Scalar(1)) const {
     const auto& d = detail::evaluated(d_arg);
     const auto& xi = detail::evaluated(xi_arg);
     check_tangent_shape(d, "subspace::Grassmann::parallel_transport");

@@ -27,11 +27,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <string>
 #include <istream>
 #include <limits>
 #include <ostream>
 #include <random>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -634,8 +634,7 @@ class PCA {
                                               detail::shape(x.rows(), x.cols())));
     if (!any_width && x.cols() != dim())
       throw DimensionMismatch(detail::message(func, ": the model has dimension ", dim(),
-                                              ", the block is ",
-                                              detail::shape(x.rows(), x.cols()),
+                                              ", the block is ", detail::shape(x.rows(), x.cols()),
                                               transposed_hint(x.rows(), x.cols())));
     detail::require_finite(x, func, "X");
   }

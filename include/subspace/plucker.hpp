@@ -480,8 +480,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contract
 /// quadratic Plucker relations (a k-vector satisfies them iff it is decomposable) that is
 /// scale-invariant and needs no choice of relations. Cost: an SVD of n x C(n, k-1).
 template <class Derived>
-typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p_arg, Index n,
-                                                      Index k) {
+typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<Derived>& p_arg,
+                                                      Index n, Index k) {
   const auto& p = detail::evaluated(p_arg);
   using Mat = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_finite(p, "subspace::decomposability_residual", "p");

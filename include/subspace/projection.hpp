@@ -180,7 +180,8 @@ class Projector {
   }
   /// |x_j - U U^T x_j| for every column (see the free `residual_norms`).
   template <class DX>
-  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> residual_norms(const Eigen::MatrixBase<DX>& x_arg) const {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> residual_norms(
+      const Eigen::MatrixBase<DX>& x_arg) const {
     const auto& x = detail::evaluated(x_arg);
     check(x, "subspace::Projector::residual_norms");
     return subspace::residual_norms(u_, x);

@@ -91,12 +91,12 @@ int main(int argc, char** argv) {
   put(po, "adam_product", saved(adamp));
   // GCR heads.
   const fs::path pg = root / "fuzz_gcr_load";
-  put(pg, "head_k1", saved(subspace::GcrHead<double>::random(3, 2, 1, gen)));
-  put(pg, "head_k2", saved(subspace::GcrHead<double>::random(4, 3, 2, gen)));
+  put(pg, "head_k1", saved(subspace::GcrHead<double>::random(3, 1, 2, gen)));
+  put(pg, "head_k2", saved(subspace::GcrHead<double>::random(4, 2, 3, gen)));
   subspace::GcrOptions go;
   go.normalize_features = false;
   go.scale = 2.5;
-  put(pg, "head_plain", saved(subspace::GcrHead<float>::random(3, 1, 3, gen, go)));
+  put(pg, "head_plain", saved(subspace::GcrHead<float>::random(3, 3, 1, gen, go)));
   // IDX: a 1-d, a 3-d array, and the 4-GiB header of a 25-byte file.
   const fs::path pi = root / "fuzz_idx";
   put(pi, "labels", std::string("\0\0\x08\x01\0\0\0\x03\x01\x02\x09", 11));

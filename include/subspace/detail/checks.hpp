@@ -34,8 +34,8 @@ inline constexpr bool has_storage = (int(Derived::Flags) & Eigen::DirectAccessBi
 /// non-repeatable expressions such as `Random()`; the rule here is by storage only, so the
 /// values a function checks are the values it computes with.
 template <class Derived>
-using Evaluated = std::conditional_t<has_storage<Derived>, const Derived&,
-                                     typename Derived::PlainObject>;
+using Evaluated =
+    std::conditional_t<has_storage<Derived>, const Derived&, typename Derived::PlainObject>;
 
 /// The argument evaluated at most once: `const auto& a = evaluated(a_arg);` at the top of a
 /// public function, then only `a` is read. No copy for a plain matrix, Map or Ref.
@@ -91,20 +91,21 @@ template <class Target, class Derived>
 void require_fixed_shape(const Eigen::MatrixBase<Derived>& a, const char* func, const char* name) {
   constexpr int R = Target::RowsAtCompileTime, C = Target::ColsAtCompileTime;
   constexpr int MR = Target::MaxRowsAtCompileTime, MC = Target::MaxColsAtCompileTime;
-  const bool ok = (R == Eigen::Dynamic || a.rows() == R) && (C == Eigen::Dynamic || a.cols() == C) &&
-                  (MR == Eigen::Dynamic || a.rows() <= MR) && (MC == Eigen::Dynamic || a.cols() <= MC);
+  const bool ok =
+      (R == Eigen::Dynamic || a.rows() == R) && (C == Eigen::Dynamic || a.cols() == C) &&
+      (MR == Eigen::Dynamic || a.rows() <= MR) && (MC == Eigen::Dynamic || a.cols() <= MC);
   if (!ok)
-    throw DimensionMismatch(message(func, ": ", name, " is ", shape(a.rows(), a.cols()),
-                                    " but this type holds ",
-                                    R == Eigen::Dynamic ? std::string("any") : std::to_string(R),
-                                    "x",
-                                    C == Eigen::Dynamic ? std::string("any") : std::to_string(C)));
+    throw DimensionMismatch(
+        message(func, ": ", name, " is ", shape(a.rows(), a.cols()), " but this type holds ",
+                R == Eigen::Dynamic ? std::string("any") : std::to_string(R), "x",
+                C == Eigen::Dynamic ? std::string("any") : std::to_string(C)));
 }
 
 /// `evaluated(a)` after `require_fixed_shape<Target>`: for constructors of fixed-size types,
 /// so the shape is checked before anything is copied.
 template <class Target, class Derived>
-Evaluated<Derived> fitting(const Eigen::MatrixBase<Derived>& a, const char* func, const char* name) {
+Evaluated<Derived> fitting(const Eigen::MatrixBase<Derived>& a, const char* func,
+                           const char* name) {
   require_fixed_shape<Target>(a, func, name);
   return evaluated(a);
 }
@@ -136,15 +137,15 @@ void require_basis(const Eigen::MatrixBase<Derived>& u, const char* func, const 
     const Real err = orthonormality_error(u);
     const Real tol = Tolerance<Real>::orthonormality(u.rows());
     if (!(err <= tol))
-      throw NotOrthonormal(message(
-          func, ": ", name, " (", shape(u.rows(), u.cols()),
-          ") is not an orthonormal basis: max|U^T U - I| = ", err, " > ", tol,
-          ". Orthonormalize it first with subspace::qr_basis (same span) or "
-          "subspace::orthonormal_basis (rank-revealing)",
-          (err < Real(1e-5) && sizeof(Real) > sizeof(float))
-              ? "; a basis orthonormal in float and cast to double is off by ~1e-7: "
-                "re-orthonormalize it after the cast"
-              : ""));
+      throw NotOrthonormal(
+          message(func, ": ", name, " (", shape(u.rows(), u.cols()),
+                  ") is not an orthonormal basis: max|U^T U - I| = ", err, " > ", tol,
+                  ". Orthonormalize it first with subspace::qr_basis (same span) or "
+                  "subspace::orthonormal_basis (rank-revealing)",
+                  (err < Real(1e-5) && sizeof(Real) > sizeof(float))
+                      ? "; a basis orthonormal in float and cast to double is off by ~1e-7: "
+                        "re-orthonormalize it after the cast"
+                      : ""));
   }
 }
 

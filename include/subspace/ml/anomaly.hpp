@@ -181,7 +181,8 @@ RocCurve roc_curve(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBas
 /// normal_scores: N-vector. Cost O(N) (nth_element). Throws DimensionMismatch (empty),
 /// NonFiniteInput, InvalidParameter (target outside [0, 1] or NaN).
 template <class DS>
-typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores_arg, double target_fpr) {
+typename DS::Scalar threshold_at_fpr(const Eigen::DenseBase<DS>& normal_scores_arg,
+                                     double target_fpr) {
   const auto& normal_scores = detail::evaluated(normal_scores_arg);
   using Scalar = typename DS::Scalar;
   static_assert(std::is_floating_point<Scalar>::value,
@@ -219,8 +220,8 @@ struct OperatingPoint {
 /// The OperatingPoint of N scores against N labels (nonzero = anomaly) at target_fpr in
 /// [0, 1]: threshold from the normal samples' scores, then the rates achieved. Cost O(N).
 template <class DS, class DL>
-OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg, const Eigen::DenseBase<DL>& labels_arg,
-                          double target_fpr) {
+OperatingPoint tpr_at_fpr(const Eigen::DenseBase<DS>& scores_arg,
+                          const Eigen::DenseBase<DL>& labels_arg, double target_fpr) {
   const auto& scores = detail::evaluated(scores_arg);
   const auto& labels = detail::evaluated(labels_arg);
   const char* func = "subspace::tpr_at_fpr";

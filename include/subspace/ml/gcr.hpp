@@ -137,8 +137,9 @@ class GcrHead {
   /// Throws DimensionMismatch, InvalidParameter (bad label), NonFiniteInput, RankDeficient (a
   /// class with fewer than k linearly independent features).
   template <class DX, class DY>
-  static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x_arg, const Eigen::MatrixBase<DY>& labels_arg,
-                                Index k, Index classes, const GcrOptions& options = {}) {
+  static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x_arg,
+                                const Eigen::MatrixBase<DY>& labels_arg, Index k, Index classes,
+                                const GcrOptions& options = {}) {
     const auto& x = detail::evaluated(x_arg);
     const auto& labels = detail::evaluated(labels_arg);
     constexpr const char* func = "subspace::GcrHead::from_class_pca";
@@ -220,7 +221,8 @@ class GcrHead {
   /// projects it to the tangent space). Two more GEMMs than `logits`. Throws DimensionMismatch,
   /// NonFiniteInput.
   template <class DX, class DD>
-  Gradients backward(const Eigen::MatrixBase<DX>& x_arg, const Eigen::MatrixBase<DD>& dlogits_arg) const {
+  Gradients backward(const Eigen::MatrixBase<DX>& x_arg,
+                     const Eigen::MatrixBase<DD>& dlogits_arg) const {
     const auto& x = detail::evaluated(x_arg);
     const auto& dlogits = detail::evaluated(dlogits_arg);
     constexpr const char* func = "subspace::GcrHead::backward";
@@ -335,10 +337,10 @@ class GcrHead {
                Matrix& out) const {
     constexpr const char* func = "subspace::GcrHead::logits";
     if (x.rows() != feature_dim())
-      throw DimensionMismatch(detail::message(
-          func, ": features must have ", feature_dim(), " rows, got ",
-          detail::shape(x.rows(), x.cols()),
-          detail::transposed_hint(x.rows(), x.cols(), feature_dim(), "X")));
+      throw DimensionMismatch(
+          detail::message(func, ": features must have ", feature_dim(), " rows, got ",
+                          detail::shape(x.rows(), x.cols()),
+                          detail::transposed_hint(x.rows(), x.cols(), feature_dim(), "X")));
     detail::require_finite(x, func, "features");
     const Index b = x.cols(), k = subspace_dim(), c = classes();
     xh = x;

@@ -102,9 +102,9 @@ class GradientProjectionMemory {
     const auto& r = detail::evaluated(r_arg);
     constexpr const char* func = "subspace::GradientProjectionMemory::update";
     if (r.rows() != dim() || r.cols() < 1)
-      throw DimensionMismatch(detail::message(func, ": R must be ", dim(), " x s with s >= 1, got ",
-                                              detail::shape(r.rows(), r.cols()),
-                                              detail::transposed_hint(r.rows(), r.cols(), dim(), "R")));
+      throw DimensionMismatch(detail::message(
+          func, ": R must be ", dim(), " x s with s >= 1, got ", detail::shape(r.rows(), r.cols()),
+          detail::transposed_hint(r.rows(), r.cols(), dim(), "R")));
     if (!(eps > 0.0 && eps <= 1.0))
       throw InvalidParameter(detail::message(func, ": the threshold must be in (0, 1], got ", eps));
     detail::require_finite(r, func, "R");
