@@ -103,6 +103,18 @@ TEST_CASE("scale: NaN and Inf are refused by the projections and distances", "[s
   subspace::SpectralProtection<double> sp(4, 8, 0.9);
   sp.update(rng.gaussian<double>(4, 8));
   require_throws<subspace::NonFiniteInput>([&] { sp.project(g); }, "G");
+  // Manifold projections and transports (the transport projects onto the target's tangent).
+  const auto gx = subspace::Grassmann<double>::random(8, 2, rng.gen);
+  const auto gy = subspace::Grassmann<double>::random(8, 2, rng.gen);
+  MatrixXd bad = gx.project(rng.gaussian<double>(8, 2));
+  const MatrixXd good = bad;
+  bad(3, 1) = nan;
+  require_throws<subspace::NonFiniteInput>([&] { gx.project(bad); }, "G");
+  require_throws<subspace::NonFiniteInput>([&] { gx.transport(bad, gy); }, "G");
+  require_throws<subspace::NonFiniteInput>([&] { gx.parallel_transport(good, bad); }, "xi");
+  require_throws<subspace::NonFiniteInput>([&] { gx.parallel_transport(bad, good); }, "D");
+  const auto sx = subspace::Stiefel<double>::random(8, 2, rng.gen);
+  require_throws<subspace::NonFiniteInput>([&] { sx.project(bad); }, "G");
   VectorXd theta(2);
   theta << 0.1, std::numeric_limits<double>::infinity();
   require_throws<subspace::NonFiniteInput>(

@@ -222,6 +222,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
     const auto& g = detail::evaluated(g_arg);
     check_tangent_shape(g, "subspace::Grassmann::project");
+    detail::require_finite(g, "subspace::Grassmann::project", "G");
     Small c(dim(), dim());
     c.noalias() = u_.transpose() * g;
     Tangent d = g;
@@ -378,6 +379,8 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
     const auto& xi = detail::evaluated(xi_arg);
     check_tangent_shape(d, "subspace::Grassmann::parallel_transport");
     check_tangent_shape(xi, "subspace::Grassmann::parallel_transport");
+    detail::require_finite(d, "subspace::Grassmann::parallel_transport", "D");
+    detail::require_finite(xi, "subspace::Grassmann::parallel_transport", "xi");
     Tangent q;
     Small v;
     Angles s;

@@ -91,6 +91,7 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
     const auto& g = detail::evaluated(g_arg);
     check_tangent(g, "subspace::GrassmannProduct::project");
+    detail::require_finite(g, "subspace::GrassmannProduct::project", "G");
     Tangent d = g;
     Basis w(k_, k_);
     for (Index c = 0; c < count(); ++c) {

@@ -76,6 +76,7 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
     const auto& g = detail::evaluated(g_arg);
     check_shape(g, "subspace::Stiefel::project");
+    detail::require_finite(g, "subspace::Stiefel::project", "G");
     Small c(dim(), dim());
     c.noalias() = u_.transpose() * g;
     Small sym = (c + c.transpose()) / Scalar(2);
