@@ -133,6 +133,13 @@ TEST_CASE("shapes: checked before a fixed-size object is filled; transposed inpu
       [&] { subspace::Stiefel<double, 4, 2>::from_orthonormal(wrong); }, "4x2");
   require_throws<subspace::DimensionMismatch>([&] { subspace::Projector<double, 4, 2>{wrong}; },
                                               "4x2");
+  // Components of a product are bounds-checked.
+  const auto prod = subspace::GrassmannProduct<double>::random(6, 2, 3, rng.gen);
+  require_throws<subspace::DimensionMismatch>([&] { prod.block(3); }, "outside [0, 3)");
+  require_throws<subspace::DimensionMismatch>([&] { prod.component(-1); }, "outside [0, 3)");
+  MatrixXd tangent = MatrixXd::Zero(6, 6);
+  require_throws<subspace::DimensionMismatch>(
+      [&] { prod.scale_components(tangent, Eigen::VectorXd::Ones(2)); }, "3 factors");
   // Vectors are columns: a batch given as rows is named as transposed.
   const MatrixXd u = subspace::qr_basis(rng.gaussian<double>(6, 2));
   const MatrixXd rows = rng.gaussian<double>(10, 6);

@@ -80,8 +80,12 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   Index dim() const { return k_; }
   /// C, the number of points.
   Index count() const { return k_ == 0 ? 0 : u_.cols() / k_; }
-  /// The n x k basis of point c (a view into basis()).
-  auto block(Index c) const { return u_.middleCols(c * k_, k_); }
+  /// The n x k basis of point c (a view into basis()). Throws DimensionMismatch unless
+  /// 0 <= c < C.
+  auto block(Index c) const {
+    check_component(c, "subspace::GrassmannProduct::block");
+    return u_.middleCols(c * k_, k_);
+  }
   /// Point c as a Grassmann point (a copy).
   Point component(Index c) const { return Point::from_orthonormal(block(c)); }
 
@@ -108,13 +112,19 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   template <class D>
   Vector component_sq_norms(const Eigen::MatrixBase<D>& a_arg) const {
     const auto& a = detail::evaluated(a_arg);
+    check_tangent(a, "subspace::GrassmannProduct::component_sq_norms");
     Vector out(count());
     for (Index c = 0; c < count(); ++c) out(c) = a.middleCols(c * k_, k_).squaredNorm();
     return out;
   }
-  /// D_c *= f_c for every component.
+  /// D_c *= f_c for every component. Throws DimensionMismatch unless D has the point's shape
+  /// and f has C entries.
   template <class D, class V>
   void scale_components(Eigen::MatrixBase<D>& a, const Eigen::MatrixBase<V>& f) const {
+    check_tangent(a, "subspace::GrassmannProduct::scale_components");
+    if (f.size() != count())
+      throw DimensionMismatch(detail::message("subspace::GrassmannProduct::scale_components: need ",
+                                              count(), " factors, got ", f.size()));
     for (Index c = 0; c < count(); ++c) a.middleCols(c * k_, k_) *= f(c);
   }
 
@@ -189,6 +199,11 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   }
 
  private:
+  void check_component(Index c, const char* func) const {
+    if (c < 0 || c >= count())
+      throw DimensionMismatch(
+          detail::message(func, ": component ", c, " outside [0, ", count(), ")"));
+  }
   static void check_layout(const char* func, Index n, Index cols, Index k) {
     if (k < 1 || k > n || cols == 0 || cols % k != 0)
       throw DimensionMismatch(detail::message(func, ": need n x (C k) with 1 <= k <= n, got ",
