@@ -140,6 +140,13 @@ TEST_CASE("shapes: checked before a fixed-size object is filled; transposed inpu
   MatrixXd tangent = MatrixXd::Zero(6, 6);
   require_throws<subspace::DimensionMismatch>(
       [&] { prod.scale_components(tangent, Eigen::VectorXd::Ones(2)); }, "3 factors");
+  // Combinations: no table for absurd sizes, no read outside it.
+  require_throws<subspace::TooLarge>(
+      [] { subspace::Combinations(std::numeric_limits<Index>::max(), 1); }, "2^27");
+  const subspace::Combinations comb(6, 2);
+  CHECK(comb.binom(6, 2) == 15);
+  require_throws<subspace::InvalidParameter>([&] { comb.binom(7, 1); }, "outside the table");
+  require_throws<subspace::InvalidParameter>([&] { comb.binom(3, -1); }, "outside the table");
   // Vectors are columns: a batch given as rows is named as transposed.
   const MatrixXd u = subspace::qr_basis(rng.gaussian<double>(6, 2));
   const MatrixXd rows = rng.gaussian<double>(10, 6);

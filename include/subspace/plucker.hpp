@@ -115,11 +115,16 @@ typename Mat::RealScalar tail_energy_ratio(
 class Combinations {
  public:
   /// Throws DimensionMismatch unless 0 <= k <= n, TooLarge when C(n, k) (or an entry of the
-  /// table) does not fit Index.
+  /// table) does not fit Index or the (n + 1) x (k + 1) table would exceed 2^27 entries (1 GiB),
+  /// checked before anything is allocated.
   Combinations(Index n, Index k) : n_(n), k_(k) {
     if (n < 0 || k < 0 || k > n)
       throw DimensionMismatch(
           detail::message("subspace::Combinations: need 0 <= k <= n, got n = ", n, ", k = ", k));
+    constexpr Index max_table = Index(1) << 27;
+    if (n >= max_table / (k + 1))  // (n + 1)(k + 1) > 2^27, without forming the product
+      throw TooLarge(detail::message("subspace::Combinations: the table of C(a, b) for n = ", n,
+                                     ", k = ", k, " would exceed 2^27 entries"));
     table_.resize(n + 1, k + 1);
     detail::fill_binomials(table_, n, k, "subspace::Combinations");
   }
@@ -129,9 +134,16 @@ class Combinations {
   /// k, the size of each subset.
   Index k() const { return k_; }
   /// C(n, k), the number of subsets (and of Plucker coordinates).
-  Index size() const { return binom(n_, k_); }
-  /// C(a, b) for 0 <= a <= n, 0 <= b <= k (0 when b > a).
-  Index binom(Index a, Index b) const { return table_(a, b); }
+  Index size() const { return table_(n_, k_); }
+  /// C(a, b) for 0 <= a <= n, 0 <= b <= k (0 when b > a). Throws InvalidParameter outside that
+  /// range of the table.
+  Index binom(Index a, Index b) const {
+    if (a < 0 || a > n_ || b < 0 || b > k_)
+      throw InvalidParameter(detail::message("subspace::Combinations::binom: C(", a, ", ", b,
+                                             ") is outside the table (a <= ", n_, ", b <= ", k_,
+                                             ")"));
+    return table_(a, b);
+  }
 
   /// Position of the subset given by k strictly increasing indices in [0, n). Throws
   /// InvalidParameter when the subset is not of that form.
@@ -147,7 +159,7 @@ class Combinations {
           (m > 0 && i <= static_cast<Index>(s[static_cast<std::size_t>(m - 1)])))
         throw InvalidParameter(detail::message(
             "subspace::Combinations::rank: indices must increase strictly within [0, ", n_, ")"));
-      r -= binom(n_ - 1 - i, k_ - m);
+      r -= table_(n_ - 1 - i, k_ - m);
     }
     return r;
   }
@@ -161,9 +173,9 @@ class Combinations {
     Index rest = size() - 1 - r;  // = sum_m C(n - 1 - i_m, k - m), greedy from m = 0
     Index i = 0;
     for (Index m = 0; m < k_; ++m) {
-      while (binom(n_ - 1 - i, k_ - m) > rest) ++i;
+      while (table_(n_ - 1 - i, k_ - m) > rest) ++i;
       s[static_cast<std::size_t>(m)] = i;
-      rest -= binom(n_ - 1 - i, k_ - m);
+      rest -= table_(n_ - 1 - i, k_ - m);
       ++i;
     }
     return s;
