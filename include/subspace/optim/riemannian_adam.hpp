@@ -102,7 +102,9 @@ class RiemannianAdam {
       vmax_ = Vector::Zero(g2.size());
       steps_ = 0;
     }
-    ++steps_;
+    // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
+    // steps the bias corrections are exactly 1 either way.
+    if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
     const Scalar b1 = Scalar(opt_.beta1), b2 = Scalar(opt_.beta2);
     m_ = b1 * m_ + (1 - b1) * g;
     v_ = b2 * v_ + (1 - b2) * g2;

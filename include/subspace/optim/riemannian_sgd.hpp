@@ -109,7 +109,9 @@ class RiemannianSGD {
       has_buf_ = true;
     }
     x = std::move(next);
-    ++steps_;
+    // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
+    // steps the bias corrections are exactly 1 either way.
+    if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
     return g;
   }
 
