@@ -219,8 +219,7 @@ std::map<std::string, std::vector<Entry>> registry() {
   r["RiemannianSGD<Point>"] = {one(d, [gx](const auto& m) {
     G p = gx;
     s::RiemannianSGD<G> opt(s::SGDOptions{0.1, 0.9});
-    opt.step(p, m);
-    opt.step(p, m);
+    opt.step(p, m);  // one step: each step reads its gradient once
     return p.basis();
   })};
   r["RiemannianAdam<Point>"] = {one(pd, [px](const auto& m) {
@@ -248,12 +247,12 @@ std::map<std::string, std::vector<Entry>> registry() {
   const MatrixXd rows = gaussian(12, 40, 6);
   const s::PCA<double> fitted = s::PCA<double>(s::PcaOptions{s::RankRule::fixed(3)}).fit(rows);
   r["PCA"] = {one(rows, [](const auto& m) {
-    return s::PCA<double>(s::PcaOptions{s::RankRule::fixed(3)}).fit(m).components();
+    return MatrixXd(s::PCA<double>(s::PcaOptions{s::RankRule::fixed(3)}).fit(m).components());
   })};
   r["pca.partial_fit"] = {one(rows, [](const auto& m) {
     s::PCA<double> p(s::PcaOptions{s::RankRule::fixed(3)});
     p.partial_fit(m);
-    return p.components();
+    return MatrixXd(p.components());
   })};
   r["transform"] = {one(rows, [fitted](const auto& m) { return fitted.transform(m); })};
   r["inverse_transform"] = {

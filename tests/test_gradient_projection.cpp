@@ -135,12 +135,16 @@ TEMPLATE_TEST_CASE("GPM: projected steps leave protected outputs unchanged", "[g
   const auto again = mem.update(r * rng.gaussian<S>(40, 9), 0.99);
   CHECK(again.added == 0);
   CHECK(again.energy_before >= 0.99999);
-  // Warm workspace: projecting again allocates nothing (at this size Eigen's GEMM packs on the
-  // stack; larger products take packing buffers from the heap, see bench_gpm).
+  // Warm caller-owned workspace: projecting again allocates nothing (at this size Eigen's GEMM
+  // packs on the stack; larger products take packing buffers from the heap, see bench_gpm).
   Mat<S> g2 = rng.gaussian<S>(out, d);
+  Mat<S> work;
+  Mat<S> g3 = g2;
+  mem.project(g3, work);  // sizes the workspace
   Eigen::internal::set_is_malloc_allowed(false);
-  mem.project(g2);
+  mem.project(g2, work);
   Eigen::internal::set_is_malloc_allowed(true);
+  CHECK(g2 == g3);
   CHECK((g2 * mem.basis()).cwiseAbs().maxCoeff() <= 50 * eps<S>() * g2.norm() * 10);
 }
 

@@ -86,9 +86,22 @@ class PolarOrthonormalizer {
   explicit PolarOrthonormalizer(Index k) : g_(k, k), t_(k, k), s_(k, k), es_(k) {}
   template <class A, class Y>
   void operator()(const A& a, Y&& y) {
-    // polar(c a) = polar(a): the Gram matrix of c a cannot overflow or underflow.
+    // polar(c a) = polar(a): the Gram matrix of c a cannot overflow or underflow. c a is
+    // formed first (a copy, only at extreme scales): Eigen would pull a scalar factor out of
+    // the product and form the overflowing a^T a.
     const Scalar c = unit_scale(a);
-    g_.noalias() = (c * a).transpose() * (c * a);
+    if (c != Scalar(1)) {
+      const typename A::PlainObject scaled = c * a;
+      apply(scaled, y);
+    } else {
+      apply(a, y);
+    }
+  }
+
+ private:
+  template <class A, class Y>
+  void apply(const A& a, Y& y) {
+    g_.noalias() = a.transpose() * a;
     es_.compute(g_);
     t_ = es_.eigenvectors() * es_.eigenvalues()
                                   .cwiseMax(std::numeric_limits<Scalar>::min())
@@ -97,10 +110,9 @@ class PolarOrthonormalizer {
                                   .asDiagonal();
     s_.noalias() = t_ * es_.eigenvectors().transpose();
     y.resize(a.rows(), a.cols());
-    y.noalias() = (c * a) * s_;
+    y.noalias() = a * s_;
   }
 
- private:
   Small g_, t_, s_;
   Eigen::SelfAdjointEigenSolver<Small> es_;
 };

@@ -181,6 +181,13 @@ class GradientProjectionMemory {
   /// exploding gradient is reported, not projected into the weights).
   template <class Derived>
   void project(Eigen::MatrixBase<Derived>& g) const {
+    Matrix work;
+    project(g, work);
+  }
+  /// As `project(g)`, with the out x min(m, d - m) temporary in a caller-owned `work` (one
+  /// per thread): once `work` has the right size, a call allocates nothing of ours.
+  template <class Derived>
+  void project(Eigen::MatrixBase<Derived>& g, Matrix& work) const {
     constexpr const char* func = "subspace::GradientProjectionMemory::project";
     if (g.cols() != dim())
       throw DimensionMismatch(detail::message(
@@ -189,11 +196,13 @@ class GradientProjectionMemory {
     detail::require_finite(g, func, "G");
     if (size() == 0) return;
     if (use_complement()) {  // G N N^T with N the complement: 4 out d (d - m) flops
-      const Matrix work = g * comp_;
+      work.resize(g.rows(), comp_.cols());
+      work.noalias() = g * comp_;
       g.noalias() = work * comp_.transpose();
       return;
     }
-    const Matrix work = g * m_;
+    work.resize(g.rows(), size());
+    work.noalias() = g * m_;
     g.noalias() -= work * m_.transpose();
   }
   /// project() for a temporary view (a block, a Map): `memory.project(W.block(...))`.
