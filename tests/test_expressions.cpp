@@ -15,7 +15,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -426,7 +425,6 @@ TEST_CASE("expressions: every function in the README's tables is covered", "[exp
   std::set<std::string> seen;
   std::istringstream lines(ss.str());
   std::string line;
-  const std::regex code("`([^`]+)`");
   bool in_table = false;
   while (std::getline(lines, line)) {
     if (line.rfind("| Mathematics | Function", 0) == 0) {
@@ -443,12 +441,16 @@ TEST_CASE("expressions: every function in the README's tables is covered", "[exp
     const auto c2 = line.find('|', c1 + 1);
     if (c1 == std::string::npos || c2 == std::string::npos) continue;
     const std::string cell = line.substr(c1 + 1, c2 - c1 - 1);
-    for (std::sregex_iterator it(cell.begin(), cell.end(), code), end; it != end; ++it) {
+    // Every `code` span of the cell (no <regex>: g++ 12 warns falsely inside it at -O1).
+    for (std::size_t open = cell.find('`'); open != std::string::npos;) {
+      const std::size_t close = cell.find('`', open + 1);
+      if (close == std::string::npos) break;
       // The name as the README writes it, up to the first '(': `qr_basis`, `x.exp`,
       // `Projector<Scalar, N, K>`, `.step` (a member of the type named before it).
-      const std::string snippet = (*it)[1];
+      const std::string snippet = cell.substr(open + 1, close - open - 1);
       const std::string key = snippet.substr(0, snippet.find('('));
       if (!key.empty()) seen.insert(key);
+      open = cell.find('`', close + 1);
     }
   }
   REQUIRE(seen.size() > 40);  // the parser found the tables
