@@ -294,3 +294,19 @@ typename DU::Scalar distance(const Eigen::MatrixBase<DU>& u_arg, const Eigen::Ma
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_ANGLES_TEMPLATES(P, S)                                                        \
+  P SUBSPACE_VECX(S) subspace::principal_angles(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,    \
+                                                const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);   \
+  P subspace::PrincipalVectors<S> subspace::principal_vectors(                                 \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&); \
+  P S subspace::distance_from_angles(const Eigen::MatrixBase<SUBSPACE_VECX(S)>&,               \
+                                     subspace::Distance, subspace::Index);                     \
+  P S subspace::distance(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,                           \
+                         const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, subspace::Distance);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_ANGLES_TEMPLATES(extern template, double)
+SUBSPACE_ANGLES_TEMPLATES(extern template, float)
+#endif

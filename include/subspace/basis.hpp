@@ -310,3 +310,21 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> null_spa
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_BASIS_TEMPLATES(P, S)                                                          \
+  P SUBSPACE_MATX(S) subspace::qr_basis(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, S);         \
+  P SUBSPACE_MATX(S) subspace::pivoted_qr_basis(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, S); \
+  P subspace::BasisResult<S> subspace::svd_basis(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,    \
+                                                 const subspace::RankRule&);                    \
+  P SUBSPACE_MATX(S) subspace::orthonormal_basis(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);   \
+  P SUBSPACE_MATX(S) subspace::orthonormal_basis(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,    \
+                                                 const subspace::RankRule&);                    \
+  P SUBSPACE_MATX(S) subspace::complement(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);          \
+  P SUBSPACE_MATX(S)                                                                            \
+      subspace::null_space(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, const subspace::RankRule&);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_BASIS_TEMPLATES(extern template, double)
+SUBSPACE_BASIS_TEMPLATES(extern template, float)
+#endif

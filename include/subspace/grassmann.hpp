@@ -540,3 +540,26 @@ using Grassmannf = Grassmann<float>;
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_GRASSMANN_TEMPLATES(P, S)                                                         \
+  P class subspace::Grassmann<S>;                                                                  \
+  P subspace::Grassmann<S>::Grassmann(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                 \
+  P subspace::Grassmann<S> subspace::Grassmann<S>::from_orthonormal(                               \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                                                 \
+  P SUBSPACE_MATX(S) subspace::Grassmann<S>::project(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&)   \
+      const;                                                                                       \
+  P subspace::Grassmann<S> subspace::Grassmann<S>::exp(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
+      const;                                                                                       \
+  P subspace::Grassmann<S> subspace::Grassmann<S>::retract(                                        \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, subspace::Retraction) const;                     \
+  P SUBSPACE_MATX(S) subspace::Grassmann<S>::transport(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, \
+                                                       const subspace::Grassmann<S>&) const;       \
+  P SUBSPACE_MATX(S) subspace::Grassmann<S>::parallel_transport(                                   \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, S)   \
+      const;
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_GRASSMANN_TEMPLATES(extern template, double)
+SUBSPACE_GRASSMANN_TEMPLATES(extern template, float)
+#endif

@@ -235,3 +235,22 @@ using GrassmannProductf = GrassmannProduct<float>;
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_GRASSMANN_PRODUCT_TEMPLATES(P, S)                                              \
+  P class subspace::GrassmannProduct<S>;                                                        \
+  P subspace::GrassmannProduct<S> subspace::GrassmannProduct<S>::from_orthonormal(              \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, subspace::Index);                             \
+  P SUBSPACE_MATX(S)                                                                            \
+      subspace::GrassmannProduct<S>::project(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const; \
+  P subspace::GrassmannProduct<S> subspace::GrassmannProduct<S>::exp(                           \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const;                                        \
+  P subspace::GrassmannProduct<S> subspace::GrassmannProduct<S>::retract(                       \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, subspace::Retraction) const;                  \
+  P SUBSPACE_MATX(S) subspace::GrassmannProduct<S>::transport(                                  \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, const subspace::GrassmannProduct<S>&) const;
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_GRASSMANN_PRODUCT_TEMPLATES(extern template, double)
+SUBSPACE_GRASSMANN_PRODUCT_TEMPLATES(extern template, float)
+#endif

@@ -770,3 +770,20 @@ using PCAd = PCA<double>;
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_PCA_TEMPLATES(P, S)                                                              \
+  P class subspace::PCA<S>;                                                                       \
+  P subspace::PCA<S>& subspace::PCA<S>::fit(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);          \
+  P subspace::PCA<S>& subspace::PCA<S>::partial_fit(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);  \
+  P SUBSPACE_MATX(S) subspace::PCA<S>::transform(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&)      \
+      const;                                                                                      \
+  P SUBSPACE_MATX(S)                                                                              \
+      subspace::PCA<S>::inverse_transform(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const;      \
+  P subspace::PCA<S>::Scores subspace::PCA<S>::scores(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
+      const;
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_PCA_TEMPLATES(extern template, double)
+SUBSPACE_PCA_TEMPLATES(extern template, float)
+#endif

@@ -646,3 +646,23 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_PLUCKER_TEMPLATES(P, S)                                                          \
+  P Eigen::Matrix<S, subspace::detail::plucker_size_ct(Eigen::Dynamic, Eigen::Dynamic), 1>        \
+  subspace::plucker(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                                  \
+  P SUBSPACE_VECX(S) subspace::hodge(const Eigen::MatrixBase<SUBSPACE_VECX(S)>&, subspace::Index, \
+                                     subspace::Index);                                            \
+  P SUBSPACE_MATX(S) subspace::contraction_matrix(const Eigen::MatrixBase<SUBSPACE_VECX(S)>&,     \
+                                                  subspace::Index, subspace::Index);              \
+  P S subspace::decomposability_residual(const Eigen::MatrixBase<SUBSPACE_VECX(S)>&,              \
+                                         subspace::Index, subspace::Index);                       \
+  P SUBSPACE_MATX(S) subspace::from_plucker(const Eigen::MatrixBase<SUBSPACE_VECX(S)>&,           \
+                                            subspace::Index, subspace::Index, S);                 \
+  P SUBSPACE_MATX(S) subspace::plucker_pair_features(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,  \
+                                                     const std::vector<subspace::Index>&, S);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_PLUCKER_TEMPLATES(extern template, double)
+SUBSPACE_PLUCKER_TEMPLATES(extern template, float)
+#endif

@@ -232,3 +232,25 @@ using Projectorf = Projector<float>;
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_PROJECTION_TEMPLATES(P, S)                                                \
+  P SUBSPACE_MATX(S) subspace::coordinates(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,     \
+                                           const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);    \
+  P SUBSPACE_MATX(S) subspace::project(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,         \
+                                       const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);        \
+  P SUBSPACE_MATX(S) subspace::residual(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,        \
+                                        const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);       \
+  P SUBSPACE_VECX(S) subspace::residual_norms(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,  \
+                                              const Eigen::MatrixBase<SUBSPACE_MATX(S)>&); \
+  P SUBSPACE_VECX(S) subspace::coordinates(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,     \
+                                           const Eigen::MatrixBase<SUBSPACE_VECX(S)>&);    \
+  P SUBSPACE_VECX(S) subspace::project(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,         \
+                                       const Eigen::MatrixBase<SUBSPACE_VECX(S)>&);        \
+  P SUBSPACE_VECX(S) subspace::residual(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,        \
+                                        const Eigen::MatrixBase<SUBSPACE_VECX(S)>&);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_PROJECTION_TEMPLATES(extern template, double)
+SUBSPACE_PROJECTION_TEMPLATES(extern template, float)
+#endif

@@ -170,3 +170,21 @@ using Stiefelf = Stiefel<float>;
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_STIEFEL_TEMPLATES(P, S)                                                           \
+  P class subspace::Stiefel<S>;                                                                    \
+  P subspace::Stiefel<S>::Stiefel(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                     \
+  P subspace::Stiefel<S> subspace::Stiefel<S>::from_orthonormal(                                   \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                                                 \
+  P SUBSPACE_MATX(S) subspace::Stiefel<S>::project(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&)     \
+      const;                                                                                       \
+  P subspace::Stiefel<S> subspace::Stiefel<S>::retract(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, \
+                                                       subspace::Retraction) const;                \
+  P SUBSPACE_MATX(S) subspace::Stiefel<S>::transport(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&,   \
+                                                     const subspace::Stiefel<S>&) const;
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_STIEFEL_TEMPLATES(extern template, double)
+SUBSPACE_STIEFEL_TEMPLATES(extern template, float)
+#endif

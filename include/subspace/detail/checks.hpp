@@ -11,6 +11,7 @@
 
 #include "../config.hpp"
 #include "../traits.hpp"
+#include "compiled.hpp"
 
 namespace subspace::detail {
 

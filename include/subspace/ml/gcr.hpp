@@ -362,3 +362,23 @@ class GcrHead {
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_GCR_TEMPLATES(P, S)                                                          \
+  P class subspace::GcrHead<S>;                                                               \
+  P SUBSPACE_MATX(S) subspace::GcrHead<S>::logits(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
+      const;                                                                                  \
+  P subspace::GcrHead<S>::Labels subspace::GcrHead<S>::predict(                               \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const;                                      \
+  P subspace::GcrHead<S>::Gradients subspace::GcrHead<S>::backward(                           \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
+      const;                                                                                  \
+  P void subspace::GcrHead<S>::step(subspace::GcrHead<S>::SGD&,                               \
+                                    const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);              \
+  P void subspace::GcrHead<S>::step(subspace::GcrHead<S>::Adam&,                              \
+                                    const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_GCR_TEMPLATES(extern template, double)
+SUBSPACE_GCR_TEMPLATES(extern template, float)
+#endif

@@ -318,3 +318,26 @@ class SpectralProtection {
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_GRADIENT_PROJECTION_TEMPLATES(P, S)                                          \
+  P class subspace::GradientProjectionMemory<S>;                                              \
+  P subspace::MemoryUpdate subspace::GradientProjectionMemory<S>::update(                     \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, double);                                    \
+  P void subspace::GradientProjectionMemory<S>::project(Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
+      const;                                                                                  \
+  P void subspace::GradientProjectionMemory<S>::project(Eigen::MatrixBase<SUBSPACE_MATX(S)>&, \
+                                                        SUBSPACE_MATX(S)&) const;             \
+  P void subspace::GradientProjectionMemory<S>::project(Eigen::MatrixBase<SUBSPACE_VECX(S)>&) \
+      const;                                                                                  \
+  P void subspace::GradientProjectionMemory<S>::project_transposed(                           \
+      Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const;                                            \
+  P class subspace::SpectralProtection<S>;                                                    \
+  P subspace::Index subspace::SpectralProtection<S>::update(                                  \
+      const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                                            \
+  P void subspace::SpectralProtection<S>::project(Eigen::MatrixBase<SUBSPACE_MATX(S)>&) const;
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_GRADIENT_PROJECTION_TEMPLATES(extern template, double)
+SUBSPACE_GRADIENT_PROJECTION_TEMPLATES(extern template, float)
+#endif

@@ -174,3 +174,22 @@ class RiemannianAdam {
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_RIEMANNIAN_ADAM_TEMPLATES(P, S)                                    \
+  P class subspace::RiemannianAdam<subspace::Grassmann<S>>;                         \
+  P SUBSPACE_MATX(S) subspace::RiemannianAdam<subspace::Grassmann<S>>::step(        \
+      subspace::Grassmann<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);         \
+  P class subspace::RiemannianAdam<subspace::Stiefel<S>>;                           \
+  P SUBSPACE_MATX(S) subspace::RiemannianAdam<subspace::Stiefel<S>>::step(          \
+      subspace::Stiefel<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);           \
+  P class subspace::RiemannianAdam<subspace::GrassmannProduct<S>>;                  \
+  P SUBSPACE_MATX(S) subspace::RiemannianAdam<subspace::GrassmannProduct<S>>::step( \
+      subspace::GrassmannProduct<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+#include "../grassmann_product.hpp"
+#include "../stiefel.hpp"
+SUBSPACE_RIEMANNIAN_ADAM_TEMPLATES(extern template, double)
+SUBSPACE_RIEMANNIAN_ADAM_TEMPLATES(extern template, float)
+#endif

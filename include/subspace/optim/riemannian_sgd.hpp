@@ -158,3 +158,22 @@ class RiemannianSGD {
 
 /// @}
 }  // namespace subspace
+
+/// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
+/// `extern template` for users of subspace::compiled, `template` in its sources (src/).
+#define SUBSPACE_RIEMANNIAN_SGD_TEMPLATES(P, S)                                    \
+  P class subspace::RiemannianSGD<subspace::Grassmann<S>>;                         \
+  P SUBSPACE_MATX(S) subspace::RiemannianSGD<subspace::Grassmann<S>>::step(        \
+      subspace::Grassmann<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);        \
+  P class subspace::RiemannianSGD<subspace::Stiefel<S>>;                           \
+  P SUBSPACE_MATX(S) subspace::RiemannianSGD<subspace::Stiefel<S>>::step(          \
+      subspace::Stiefel<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);          \
+  P class subspace::RiemannianSGD<subspace::GrassmannProduct<S>>;                  \
+  P SUBSPACE_MATX(S) subspace::RiemannianSGD<subspace::GrassmannProduct<S>>::step( \
+      subspace::GrassmannProduct<S>&, const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+#include "../grassmann_product.hpp"
+#include "../stiefel.hpp"
+SUBSPACE_RIEMANNIAN_SGD_TEMPLATES(extern template, double)
+SUBSPACE_RIEMANNIAN_SGD_TEMPLATES(extern template, float)
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// detail/compiled.hpp: the compiled mode (CMake target subspace::compiled).
+//
+// Header-only is the default: every translation unit that uses, say, PCA<double> instantiates
+// Eigen's SVD, QR and symmetric eigensolver for MatrixXd again, which is most of what such a
+// unit costs to compile. In compiled mode the heavy templates for the dynamic-size double and
+// float cases are instantiated once, in the static library subspace::compiled (src/*.cpp),
+// and declared `extern template` here and at the end of each public header, so user units only
+// parse them. This is the scheme of {fmt} (FMT_HEADER_ONLY) and spdlog (SPDLOG_COMPILED_LIB),
+// with C++11 explicit instantiation declarations instead of separate .cpp definitions: the
+// headers stay the single source, and header-only behaves exactly as before.
+//
+// Macros:
+//  * SUBSPACE_COMPILED: defined by the subspace::compiled target for the code that links it;
+//    turns the extern declarations on.
+//  * SUBSPACE_BUILDING_COMPILED: defined only while building the library itself (src/*.cpp),
+//    which writes the matching explicit instantiation definitions.
+//
+// What is covered: the decompositions (JacobiSVD, BDCSVD, HouseholderQR, ColPivHouseholderQR,
+// SelfAdjointEigenSolver of Eigen::MatrixX{d,f}), the class templates PCA, GcrHead,
+// GradientProjectionMemory and SpectralProtection, and the public free functions called with
+// Eigen::MatrixX{d,f} arguments. Anything else (fixed sizes, expression arguments, other
+// scalar types) is instantiated in the user's unit as in header-only mode, so the compiled
+// mode never changes which code runs, only where it is compiled.
+//
+// The library and its users must agree on everything that changes a function body: NDEBUG,
+// SUBSPACE_ENABLE_ASSERTS / SUBSPACE_ASSERT_THROWS / SUBSPACE_CHECK_BASES /
+// SUBSPACE_NO_INPUT_CHECKS, EIGEN_* configuration macros and the target instruction set
+// (-march). The CMake target builds the library with its users' compiler and flags when it
+// is added with add_subdirectory; an installed subspace::compiled carries the flags it was
+// built with (see the README, "Compiled mode").
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+
+#if defined(SUBSPACE_COMPILED) && !defined(SUBSPACE_BUILDING_COMPILED)
+/// Defined when this unit uses the compiled library: the lists below become extern
+/// declarations (internal; see detail/compiled.hpp).
+#define SUBSPACE_EXTERN_TEMPLATES 1
+#endif
+
+/// Eigen::Matrix<S, Dynamic, Dynamic> and Eigen::Matrix<S, Dynamic, 1>, for the lists (internal).
+#define SUBSPACE_MATX(S) Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>
+/// See SUBSPACE_MATX.
+#define SUBSPACE_VECX(S) Eigen::Matrix<S, Eigen::Dynamic, 1>
+
+/// The Eigen decompositions of MatrixX<S> that the library instantiates in compiled mode.
+/// P is `extern template` (users) or `template` (the library's sources). SelfAdjointEigenSolver's
+/// compute and constructor are member templates, which a class instantiation leaves out.
+#define SUBSPACE_EIGEN_TEMPLATES(P, S)                                                      \
+  P class Eigen::JacobiSVD<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>;               \
+  P class Eigen::BDCSVD<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>;                  \
+  P class Eigen::HouseholderQR<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>;           \
+  P class Eigen::ColPivHouseholderQR<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>;     \
+  P class Eigen::SelfAdjointEigenSolver<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>;  \
+  P Eigen::SelfAdjointEigenSolver<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>&        \
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>::compute< \
+      Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>(                                    \
+      const Eigen::EigenBase<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>&, int);      \
+  P Eigen::SelfAdjointEigenSolver<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>::       \
+      SelfAdjointEigenSolver(                                                               \
+          const Eigen::EigenBase<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>>&, int)
+
+#ifdef SUBSPACE_EXTERN_TEMPLATES
+SUBSPACE_EIGEN_TEMPLATES(extern template, double);
+SUBSPACE_EIGEN_TEMPLATES(extern template, float);
+#endif
