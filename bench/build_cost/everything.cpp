@@ -17,7 +17,8 @@ int main() {
   const Eigen::MatrixXf logits = head.logits(Eigen::MatrixXf::Random(64, 8).eval());
 
   subspace::GradientProjectionMemory<double> memory(32);
-  memory.update(data.transpose().leftCols(20).eval(), 0.9);
+  const Eigen::MatrixXd activations = data.topRows(20).transpose();
+  memory.update(activations, 0.9);
   Eigen::MatrixXd grad = Eigen::MatrixXd::Random(16, 32);
   memory.project(grad);
 

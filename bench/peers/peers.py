@@ -20,12 +20,51 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-import scipy
-import scipy.linalg
-import sklearn
-from sklearn.decomposition import PCA
-from threadpoolctl import threadpool_info, threadpool_limits
+
+# ---- the peer's BLAS kernel: pinned before NumPy loads OpenBLAS -------------------------------
+# Debian's OpenBLAS picks its kernel at run time (DYNAMIC_ARCH) and on some VMs auto-detects the
+# generic Prescott kernel, ~7x slower than the one the CPU supports, which makes every peer row
+# look far slower than it is. Unless the user pinned one, we pin the best kernel the CPU's SIMD
+# flags allow; main() refuses to print ratios if OpenBLAS still runs a pre-AVX kernel on an AVX
+# machine. (Kernel names: OpenBLAS's driver/others/dynamic.c.)
+PRE_AVX_KERNELS = {"katmai", "coppermine", "northwood", "prescott", "banias", "core2", "penryn",
+                   "dunnington", "nehalem", "atom", "opteron", "opteron_sse3", "barcelona",
+                   "bobcat", "nano"}
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def best_openblas_kernel(flags):
+    """The fastest x86-64 OpenBLAS kernel these SIMD flags run, or None (not x86 / unknown)."""
+    if {"avx512f", "avx512dq", "avx512bw", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    if "avx" in flags:
+        return "Sandybridge"
+    return None
+
+
+CPU_FLAGS = cpu_flags()
+USER_PINNED = "OPENBLAS_CORETYPE" in os.environ
+if not USER_PINNED and best_openblas_kernel(CPU_FLAGS):
+    os.environ["OPENBLAS_CORETYPE"] = best_openblas_kernel(CPU_FLAGS)
+
+import numpy as np  # noqa: E402  (after the kernel is pinned)
+import scipy  # noqa: E402
+import scipy.linalg  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 TO_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 ROWS = []
@@ -259,9 +298,26 @@ def pca():
                 "sklearn transform + inverse", peer(score), flops=4 * 10000 * d * k)
 
 
+def check_peer_configuration(blas):
+    """Exits non-zero, saying why, unless the peer runs its best configuration: an OpenBLAS
+    kernel with AVX on an AVX machine, and the thread count asked for."""
+    if not blas:
+        sys.exit("peers.py: NumPy's BLAS is not visible to threadpoolctl; refusing to print ratios")
+    arch = (blas[0].get("architecture") or "").lower()
+    if blas[0].get("internal_api") == "openblas" and "avx" in CPU_FLAGS and arch in PRE_AVX_KERNELS:
+        sys.exit(f"peers.py: OpenBLAS runs its generic {blas[0].get('architecture')} kernel on a CPU "
+                 f"with AVX (best: {best_openblas_kernel(CPU_FLAGS)}); ratios against it would "
+                 f"flatter us. Unset OPENBLAS_CORETYPE or set it to "
+                 f"{best_openblas_kernel(CPU_FLAGS)}. Refusing to print ratios.")
+    if blas[0].get("num_threads") != ARGS.threads:
+        sys.exit(f"peers.py: asked for {ARGS.threads} BLAS thread(s), OpenBLAS runs "
+                 f"{blas[0].get('num_threads')}; refusing to print ratios")
+
+
 def main():
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
     with threadpool_limits(ARGS.threads):
+        blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        check_peer_configuration(blas)
         peak = gemm_peak()
         bases_and_projection()
         grassmann()
@@ -273,7 +329,10 @@ def main():
           f"ours: Eigen {ctx.get('eigen_simd', '?')}, {ctx.get('eigen_threads', '?')} thread(s); "
           f"peers: NumPy {np.__version__}, SciPy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
           f"BLAS {blas[0]['internal_api'] + ' ' + blas[0]['version'] if blas else '?'}"
-          f"{' (' + blas[0].get('architecture', '') + ')' if blas else ''}")
+          f"{' (' + blas[0].get('architecture', '') + ')' if blas else ''}; "
+          f"OpenBLAS kernel {blas[0].get('architecture', '?')} "
+          f"({'pinned by the user' if USER_PINNED else 'pinned by peers.py: best for this CPU'}, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     for dt, (eig, bl) in peak.items():
         print(f"# GEMM 1024^3 {dt}: Eigen {eig:.1f} GFLOP/s, BLAS {bl:.1f} GFLOP/s; "
               f"machine GEMM throughput = {max(eig, bl):.1f}")

@@ -206,18 +206,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// Uniform (Haar) random point: qf of an n x k standard Gaussian matrix (Mezzadri 2007,
   /// positive-diagonal R makes the law invariant). Throws DimensionMismatch unless 1 <= k <= n.
   template <class Rng>
-  static Grassmann random(Index n, Index k, Rng& rng) {
-    if (k < 1 || k > n || (N != Eigen::Dynamic && n != N) || (K != Eigen::Dynamic && k != K))
-      throw DimensionMismatch(detail::message("subspace::Grassmann::random: need 1 <= k <= n ",
-                                              "matching the compile-time sizes, got n = ", n,
-                                              ", k = ", k));
-    Basis g(n, k);
-    detail::fill_gaussian(g, rng);
-    Grassmann x;
-    x.u_.resize(n, k);
-    detail::orthonormalize_qr(g, x.u_);
-    return x;
-  }
+  static Grassmann random(Index n, Index k, Rng& rng);
 
   /// The orthonormal n x k basis U representing the point.
   const Basis& basis() const { return u_; }
@@ -231,16 +220,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// Tangent projection G - U (U^T G): turns a Euclidean gradient of f(U) into the Riemannian
   /// gradient (for f invariant under U -> U Q). Cost 4 n k^2.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
-    const auto& g = detail::evaluated(g_arg);
-    check_tangent_shape(g, "subspace::Grassmann::project");
-    detail::require_finite(g, "subspace::Grassmann::project", "G");
-    Small c(dim(), dim());
-    c.noalias() = u_.transpose() * g;
-    Tangent d = g;
-    d.noalias() -= u_ * c;
-    return d;
-  }
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const;
 
   // random_tangent(rng), inner(D1, D2) = tr(D1^T D2) (the canonical metric) and norm(D) come
   // from detail::EmbeddedMetric.
@@ -250,24 +230,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// as D = Q_D R_D (Householder) and R_D = A S V^T (k x k Jacobi), so fixed sizes stay on the
   /// stack. Cost about 10 n k^2 + O(k^3). D must be tangent (not checked; project first).
   template <class Derived>
-  Grassmann exp(const Eigen::MatrixBase<Derived>& d_arg) const {
-    const auto& d = detail::evaluated(d_arg);
-    check_tangent_shape(d, "subspace::Grassmann::exp");
-    detail::require_finite(d, "subspace::Grassmann::exp", "D");
-    Tangent q;
-    Small v;
-    Angles s;
-    tangent_svd(d, q, s, v);
-    Tangent y(ambient_dim(), dim());
-    y.noalias() = u_ * (v * s.array().cos().matrix().asDiagonal());
-    y.noalias() += q * s.array().sin().matrix().asDiagonal();
-    Tangent yv(ambient_dim(), dim());
-    yv.noalias() = y * v.transpose();
-    Grassmann out;
-    out.u_.resize(ambient_dim(), dim());
-    detail::orthonormalize_qr(yv, out.u_);
-    return out;
-  }
+  Grassmann exp(const Eigen::MatrixBase<Derived>& d_arg) const;
 
   /// Riemannian logarithm: the tangent D at U of smallest norm with exp_U(D) = span(Y)
   /// (Bendokat, Zimmermann & Absil 2024, Alg. 5.3, "Procrustes-aligned" form). With
@@ -281,20 +244,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// of norm sqrt(sum theta^2) that the SVD selects, deterministically for given bases. The
   /// arctan form (I - U U^T) Y (U^T Y)^{-1} is undefined there and inaccurate near it.
   /// Cost about 6 n k^2 + O(k^3). Throws DimensionMismatch if Y is not in Gr(k, n).
-  Tangent log(const Grassmann& y) const {
-    check_same_shape(y, "subspace::Grassmann::log");
-    Small a;
-    Tangent p;
-    Angles theta;
-    aligned_angles(y, a, p, theta);
-    for (Index i = 0; i < dim(); ++i) {
-      const Scalar sn = p.col(i).norm();
-      p.col(i) *= sn > Scalar(0) ? theta(i) / sn : Scalar(1);
-    }
-    Tangent d(ambient_dim(), dim());
-    d.noalias() = p * a.transpose();
-    return d;
-  }
+  Tangent log(const Grassmann& y) const;
 
   /// Principal angles to Y, ascending: subspace::principal_angles on the two bases (the
   /// Knyazev-Argentati hybrid, accurate to O(eps) absolutely on [0, pi/2], also inside clusters
@@ -310,74 +260,28 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// Computed as sqrt(sum atan2(|p_i|, c_i)^2) from the aligned residual of `log` (see there):
   /// within a cluster of equal cosines the individual |p_i| may mix, but their sum of squares,
   /// and so the distance, does not. Cost about 6 n k^2; fixed sizes do not allocate.
-  Scalar distance(const Grassmann& y) const {
-    check_same_shape(y, "subspace::Grassmann::distance");
-    Small a;
-    Tangent p;
-    Angles theta;
-    aligned_angles(y, a, p, theta);
-    return theta.norm();
-  }
+  Scalar distance(const Grassmann& y) const;
 
   /// The point at time t on the geodesic from this point (t = 0) to Y (t = 1):
   /// exp_U(t log_U(Y)).
-  Grassmann geodesic(const Grassmann& y, Scalar t) const {
-    const Tangent d = log(y);
-    return exp(t * d);
-  }
+  Grassmann geodesic(const Grassmann& y, Scalar t) const;
 
   /// Retraction R_U(D). QR and Polar give the same subspace span(U + D) (they differ only in
   /// the representative: Polar's is the one nearest U + D); Exp is the exponential map. All
   /// agree with exp to first order (Absil et al. 2008, Sec. 4.1). Cost 4 n k^2 (QR, Polar).
   template <class Derived>
   Grassmann retract(const Eigen::MatrixBase<Derived>& d_arg,
-                    Retraction kind = Retraction::QR) const {
-    const auto& d = detail::evaluated(d_arg);
-    check_tangent_shape(d, "subspace::Grassmann::retract");
-    detail::require_finite(d, "subspace::Grassmann::retract", "D");
-    if (kind == Retraction::Exp) return exp(d);
-    if (kind == Retraction::Cayley)
-      throw InvalidParameter("subspace::Grassmann::retract: the Cayley retraction is for Stiefel");
-    Tangent a = u_ + d;
-    Grassmann out;
-    out.u_.resize(ambient_dim(), dim());
-    if (kind == Retraction::QR)
-      detail::orthonormalize_qr(a, out.u_);
-    else
-      detail::orthonormalize_polar<Tangent, Small>(a, out.u_);
-    return out;
-  }
+                    Retraction kind = Retraction::QR) const;
 
   /// Inverse retraction: the tangent D at U with retract(D, kind) = span(Y). For QR and Polar
   /// (same subspace): D = Y (U^T Y)^{-1} - U. For Exp: log(Y). Throws OutsideDomain when U^T Y
   /// is singular to working precision (some principal angle is pi/2: no such D exists).
-  Tangent inverse_retract(const Grassmann& y, Retraction kind = Retraction::QR) const {
-    check_same_shape(y, "subspace::Grassmann::inverse_retract");
-    if (kind == Retraction::Exp) return log(y);
-    Small m(dim(), dim());
-    m.noalias() = u_.transpose() * y.u_;
-    Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    detail::require_svd_ok(svd, "subspace::Grassmann");
-    const Angles s = svd.singularValues();
-    if (!(s(dim() - 1) > Scalar(dim()) * Tolerance<Scalar>::epsilon()))
-      throw OutsideDomain(detail::message(
-          "subspace::Grassmann::inverse_retract: U^T Y is singular (smallest cosine ", s(dim() - 1),
-          "): Y is at the cut locus, where no tangent retracts to it"));
-    Small minv = svd.matrixV() * s.cwiseInverse().asDiagonal() * svd.matrixU().transpose();
-    Tangent d(ambient_dim(), dim());
-    d.noalias() = y.u_ * minv;
-    d -= u_;
-    return d;
-  }
+  Tangent inverse_retract(const Grassmann& y, Retraction kind = Retraction::QR) const;
 
   /// Vector transport by projection onto the tangent space at Y: xi - Y (Y^T xi) (Absil et al.
   /// 2008, Sec. 8.1.3). Cheap (4 n k^2), not an isometry; fine for momentum buffers.
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Grassmann& y) const {
-    const auto& xi = detail::evaluated(xi_arg);
-    check_same_shape(y, "subspace::Grassmann::transport");
-    return y.project(xi);
-  }
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Grassmann& y) const;
 
   /// Parallel transport of xi along the geodesic t -> exp_U(t D), to t (Edelman et al. 1998,
   /// Thm. 2.4): with D = Q S V^T, tau xi = (-U V sin(S t) Q^T + Q cos(S t) Q^T + I - Q Q^T) xi.
@@ -386,27 +290,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// 14 n k^2.
   template <class DD, class DX>
   Tangent parallel_transport(const Eigen::MatrixBase<DD>& d_arg,
-                             const Eigen::MatrixBase<DX>& xi_arg, Scalar t = Scalar(1)) const {
-    const auto& d = detail::evaluated(d_arg);
-    const auto& xi = detail::evaluated(xi_arg);
-    check_tangent_shape(d, "subspace::Grassmann::parallel_transport");
-    check_tangent_shape(xi, "subspace::Grassmann::parallel_transport");
-    detail::require_finite(d, "subspace::Grassmann::parallel_transport", "D");
-    detail::require_finite(xi, "subspace::Grassmann::parallel_transport", "xi");
-    Tangent q;
-    Small v;
-    Angles s;
-    tangent_svd(d, q, s, v);
-    Small qx(dim(), dim());
-    qx.noalias() = q.transpose() * xi;
-    Tangent out = xi;
-    out.noalias() -= q * qx;
-    Small c1 = (s * t).array().cos().matrix().asDiagonal() * qx;
-    out.noalias() += q * c1;
-    Small c2 = v * ((s * t).array().sin().matrix().asDiagonal() * qx);
-    out.noalias() -= u_ * c2;
-    return out;
-  }
+                             const Eigen::MatrixBase<DX>& xi_arg, Scalar t = Scalar(1)) const;
 
   /// Weighted Karcher (Frechet) mean argmin_x sum_i w_i dist(x, y_i)^2, by Riemannian gradient
   /// descent with unit step x <- exp_x(sum w_i log_x(y_i) / sum w_i) (Karcher 1977; the fixed
@@ -419,52 +303,7 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   /// and DimensionMismatch.
   static KarcherResult<Grassmann> karcher_mean(const std::vector<Grassmann>& points,
                                                const std::vector<Scalar>& weights = {},
-                                               const KarcherOptions& options = {}) {
-    constexpr const char* func = "subspace::Grassmann::karcher_mean";
-    if (points.empty()) throw InvalidParameter(detail::message(func, ": no points"));
-    if (!weights.empty() && weights.size() != points.size())
-      throw InvalidParameter(
-          detail::message(func, ": ", weights.size(), " weights for ", points.size(), " points"));
-    std::vector<Scalar> w =
-        weights.empty() ? std::vector<Scalar>(points.size(), Scalar(1)) : weights;
-    Scalar total = 0;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      if (!(w[i] >= Scalar(0)) || !std::isfinite(static_cast<double>(w[i])))
-        throw InvalidParameter(detail::message(func, ": weight ", i, " is ", w[i]));
-      points[i].check_same_shape(points[0], func);
-      total += w[i];
-      if (w[i] > w[start]) start = i;
-    }
-    if (!(total > Scalar(0))) throw InvalidParameter(detail::message(func, ": weights sum to 0"));
-    const double tol = options.gradient_tolerance >= 0
-                           ? options.gradient_tolerance
-                           : 1000.0 * static_cast<double>(Tolerance<Scalar>::epsilon()) *
-                                 std::sqrt(static_cast<double>(points[0].dim()));
-    KarcherResult<Grassmann> res{points[start], 0, 0.0, false};
-    double best = std::numeric_limits<double>::infinity();
-    int stalls = 0;
-    for (int it = 0; it < options.max_iterations; ++it) {
-      Tangent g = Tangent::Zero(res.mean.ambient_dim(), res.mean.dim());
-      for (std::size_t i = 0; i < points.size(); ++i)
-        if (w[i] > Scalar(0)) g += (w[i] / total) * res.mean.log(points[i]);
-      res.gradient_norm = static_cast<double>(g.norm());
-      res.iterations = it;
-      if (res.gradient_norm <= tol) {
-        res.converged = true;
-        return res;
-      }
-      if (res.gradient_norm < best) {
-        best = res.gradient_norm;
-        stalls = 0;
-      } else if (++stalls >= 3) {
-        return res;
-      }
-      res.mean = res.mean.exp(g);
-      res.iterations = it + 1;
-    }
-    return res;
-  }
+                                               const KarcherOptions& options = {});
 
  private:
   template <class Derived>
@@ -486,52 +325,272 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
 
   /// Thin SVD D = Q diag(s) V^T via D = Q_D R_D, R_D = A diag(s) V^T; q = Q_D A.
   template <class Derived>
-  void tangent_svd(const Eigen::MatrixBase<Derived>& d, Tangent& q, Angles& s, Small& v) const {
-    const Index n = ambient_dim(), k = dim();
-    // D = (D c) / c: the QR of c D cannot overflow; the singular values are rescaled below,
-    // and a D whose norm is not representable is refused rather than turned into NaN.
-    const Scalar c = detail::unit_scale(d);
-    Eigen::HouseholderQR<Tangent> qr(n, k);
-    if (c == Scalar(1))
-      qr.compute(d);
-    else
-      qr.compute(c * d);
-    Tangent qd(n, k);
-    qd.setIdentity(n, k);
-    qd.applyOnTheLeft(qr.householderQ());
-    Small r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
-    Eigen::JacobiSVD<Small> svd(r, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    detail::require_svd_ok(svd, "subspace::Grassmann");
-    q.resize(n, k);
-    q.noalias() = qd * svd.matrixU();
-    s = svd.singularValues();
-    if (c != Scalar(1)) s /= c;
-    if (!s.allFinite())
-      throw NonFiniteInput(
-          "subspace::Grassmann: the tangent vector's norm overflows the scalar type");
-    v = svd.matrixV();
-  }
+  void tangent_svd(const Eigen::MatrixBase<Derived>& d, Tangent& q, Angles& s, Small& v) const;
 
   /// U^T Y = A diag(c) B^T, P = Y B - U (U^T Y B) (columns: sines paired with c) and
   /// theta_i = atan2(|p_i|, c_i).
-  void aligned_angles(const Grassmann& y, Small& a, Tangent& p, Angles& theta) const {
-    Small m(dim(), dim());
-    m.noalias() = u_.transpose() * y.u_;
-    Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    detail::require_svd_ok(svd, "subspace::Grassmann");
-    a = svd.matrixU();
-    p.resize(ambient_dim(), dim());
-    p.noalias() = y.u_ * svd.matrixV();
-    Small mb(dim(), dim());
-    mb.noalias() = m * svd.matrixV();
-    p.noalias() -= u_ * mb;
-    theta.resize(dim());
-    for (Index i = 0; i < dim(); ++i)
-      theta(i) = std::atan2(p.col(i).norm(), std::min(Scalar(1), svd.singularValues()(i)));
-  }
+  void aligned_angles(const Grassmann& y, Small& a, Tangent& p, Angles& theta) const;
 
   Basis u_;
 };
+
+// ---- Grassmann: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_, int N, int K>
+template <class Rng>
+auto Grassmann<Scalar_, N, K>::random(Index n, Index k, Rng& rng) -> Grassmann {
+  if (k < 1 || k > n || (N != Eigen::Dynamic && n != N) || (K != Eigen::Dynamic && k != K))
+    throw DimensionMismatch(detail::message("subspace::Grassmann::random: need 1 <= k <= n ",
+                                            "matching the compile-time sizes, got n = ", n,
+                                            ", k = ", k));
+  Basis g(n, k);
+  detail::fill_gaussian(g, rng);
+  Grassmann x;
+  x.u_.resize(n, k);
+  detail::orthonormalize_qr(g, x.u_);
+  return x;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Grassmann<Scalar_, N, K>::project(const Eigen::MatrixBase<Derived>& g_arg) const -> Tangent {
+  const auto& g = detail::evaluated(g_arg);
+  check_tangent_shape(g, "subspace::Grassmann::project");
+  detail::require_finite(g, "subspace::Grassmann::project", "G");
+  Small c(dim(), dim());
+  c.noalias() = u_.transpose() * g;
+  Tangent d = g;
+  d.noalias() -= u_ * c;
+  return d;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Grassmann<Scalar_, N, K>::exp(const Eigen::MatrixBase<Derived>& d_arg) const -> Grassmann {
+  const auto& d = detail::evaluated(d_arg);
+  check_tangent_shape(d, "subspace::Grassmann::exp");
+  detail::require_finite(d, "subspace::Grassmann::exp", "D");
+  Tangent q;
+  Small v;
+  Angles s;
+  tangent_svd(d, q, s, v);
+  Tangent y(ambient_dim(), dim());
+  y.noalias() = u_ * (v * s.array().cos().matrix().asDiagonal());
+  y.noalias() += q * s.array().sin().matrix().asDiagonal();
+  Tangent yv(ambient_dim(), dim());
+  yv.noalias() = y * v.transpose();
+  Grassmann out;
+  out.u_.resize(ambient_dim(), dim());
+  detail::orthonormalize_qr(yv, out.u_);
+  return out;
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::log(const Grassmann& y) const -> Tangent {
+  check_same_shape(y, "subspace::Grassmann::log");
+  Small a;
+  Tangent p;
+  Angles theta;
+  aligned_angles(y, a, p, theta);
+  for (Index i = 0; i < dim(); ++i) {
+    const Scalar sn = p.col(i).norm();
+    p.col(i) *= sn > Scalar(0) ? theta(i) / sn : Scalar(1);
+  }
+  Tangent d(ambient_dim(), dim());
+  d.noalias() = p * a.transpose();
+  return d;
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::distance(const Grassmann& y) const -> Scalar {
+  check_same_shape(y, "subspace::Grassmann::distance");
+  Small a;
+  Tangent p;
+  Angles theta;
+  aligned_angles(y, a, p, theta);
+  return theta.norm();
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::geodesic(const Grassmann& y, Scalar t) const -> Grassmann {
+  const Tangent d = log(y);
+  return exp(t * d);
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Grassmann<Scalar_, N, K>::retract(const Eigen::MatrixBase<Derived>& d_arg,
+                                       Retraction kind) const -> Grassmann {
+  const auto& d = detail::evaluated(d_arg);
+  check_tangent_shape(d, "subspace::Grassmann::retract");
+  detail::require_finite(d, "subspace::Grassmann::retract", "D");
+  if (kind == Retraction::Exp) return exp(d);
+  if (kind == Retraction::Cayley)
+    throw InvalidParameter("subspace::Grassmann::retract: the Cayley retraction is for Stiefel");
+  Tangent a = u_ + d;
+  Grassmann out;
+  out.u_.resize(ambient_dim(), dim());
+  if (kind == Retraction::QR)
+    detail::orthonormalize_qr(a, out.u_);
+  else
+    detail::orthonormalize_polar<Tangent, Small>(a, out.u_);
+  return out;
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::inverse_retract(const Grassmann& y, Retraction kind) const
+    -> Tangent {
+  check_same_shape(y, "subspace::Grassmann::inverse_retract");
+  if (kind == Retraction::Exp) return log(y);
+  Small m(dim(), dim());
+  m.noalias() = u_.transpose() * y.u_;
+  Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  detail::require_svd_ok(svd, "subspace::Grassmann");
+  const Angles s = svd.singularValues();
+  if (!(s(dim() - 1) > Scalar(dim()) * Tolerance<Scalar>::epsilon()))
+    throw OutsideDomain(
+        detail::message("subspace::Grassmann::inverse_retract: U^T Y is singular (smallest cosine ",
+                        s(dim() - 1), "): Y is at the cut locus, where no tangent retracts to it"));
+  Small minv = svd.matrixV() * s.cwiseInverse().asDiagonal() * svd.matrixU().transpose();
+  Tangent d(ambient_dim(), dim());
+  d.noalias() = y.u_ * minv;
+  d -= u_;
+  return d;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Grassmann<Scalar_, N, K>::transport(const Eigen::MatrixBase<Derived>& xi_arg,
+                                         const Grassmann& y) const -> Tangent {
+  const auto& xi = detail::evaluated(xi_arg);
+  check_same_shape(y, "subspace::Grassmann::transport");
+  return y.project(xi);
+}
+
+template <class Scalar_, int N, int K>
+template <class DD, class DX>
+auto Grassmann<Scalar_, N, K>::parallel_transport(const Eigen::MatrixBase<DD>& d_arg,
+                                                  const Eigen::MatrixBase<DX>& xi_arg,
+                                                  Scalar t) const -> Tangent {
+  const auto& d = detail::evaluated(d_arg);
+  const auto& xi = detail::evaluated(xi_arg);
+  check_tangent_shape(d, "subspace::Grassmann::parallel_transport");
+  check_tangent_shape(xi, "subspace::Grassmann::parallel_transport");
+  detail::require_finite(d, "subspace::Grassmann::parallel_transport", "D");
+  detail::require_finite(xi, "subspace::Grassmann::parallel_transport", "xi");
+  Tangent q;
+  Small v;
+  Angles s;
+  tangent_svd(d, q, s, v);
+  Small qx(dim(), dim());
+  qx.noalias() = q.transpose() * xi;
+  Tangent out = xi;
+  out.noalias() -= q * qx;
+  Small c1 = (s * t).array().cos().matrix().asDiagonal() * qx;
+  out.noalias() += q * c1;
+  Small c2 = v * ((s * t).array().sin().matrix().asDiagonal() * qx);
+  out.noalias() -= u_ * c2;
+  return out;
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::karcher_mean(const std::vector<Grassmann>& points,
+                                            const std::vector<Scalar>& weights,
+                                            const KarcherOptions& options)
+    -> KarcherResult<Grassmann> {
+  constexpr const char* func = "subspace::Grassmann::karcher_mean";
+  if (points.empty()) throw InvalidParameter(detail::message(func, ": no points"));
+  if (!weights.empty() && weights.size() != points.size())
+    throw InvalidParameter(
+        detail::message(func, ": ", weights.size(), " weights for ", points.size(), " points"));
+  std::vector<Scalar> w = weights.empty() ? std::vector<Scalar>(points.size(), Scalar(1)) : weights;
+  Scalar total = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (!(w[i] >= Scalar(0)) || !std::isfinite(static_cast<double>(w[i])))
+      throw InvalidParameter(detail::message(func, ": weight ", i, " is ", w[i]));
+    points[i].check_same_shape(points[0], func);
+    total += w[i];
+    if (w[i] > w[start]) start = i;
+  }
+  if (!(total > Scalar(0))) throw InvalidParameter(detail::message(func, ": weights sum to 0"));
+  const double tol = options.gradient_tolerance >= 0
+                         ? options.gradient_tolerance
+                         : 1000.0 * static_cast<double>(Tolerance<Scalar>::epsilon()) *
+                               std::sqrt(static_cast<double>(points[0].dim()));
+  KarcherResult<Grassmann> res{points[start], 0, 0.0, false};
+  double best = std::numeric_limits<double>::infinity();
+  int stalls = 0;
+  for (int it = 0; it < options.max_iterations; ++it) {
+    Tangent g = Tangent::Zero(res.mean.ambient_dim(), res.mean.dim());
+    for (std::size_t i = 0; i < points.size(); ++i)
+      if (w[i] > Scalar(0)) g += (w[i] / total) * res.mean.log(points[i]);
+    res.gradient_norm = static_cast<double>(g.norm());
+    res.iterations = it;
+    if (res.gradient_norm <= tol) {
+      res.converged = true;
+      return res;
+    }
+    if (res.gradient_norm < best) {
+      best = res.gradient_norm;
+      stalls = 0;
+    } else if (++stalls >= 3) {
+      return res;
+    }
+    res.mean = res.mean.exp(g);
+    res.iterations = it + 1;
+  }
+  return res;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Grassmann<Scalar_, N, K>::tangent_svd(const Eigen::MatrixBase<Derived>& d, Tangent& q,
+                                           Angles& s, Small& v) const -> void {
+  const Index n = ambient_dim(), k = dim();
+  // D = (D c) / c: the QR of c D cannot overflow; the singular values are rescaled below,
+  // and a D whose norm is not representable is refused rather than turned into NaN.
+  const Scalar c = detail::unit_scale(d);
+  Eigen::HouseholderQR<Tangent> qr(n, k);
+  if (c == Scalar(1))
+    qr.compute(d);
+  else
+    qr.compute(c * d);
+  Tangent qd(n, k);
+  qd.setIdentity(n, k);
+  qd.applyOnTheLeft(qr.householderQ());
+  Small r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
+  Eigen::JacobiSVD<Small> svd(r, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  detail::require_svd_ok(svd, "subspace::Grassmann");
+  q.resize(n, k);
+  q.noalias() = qd * svd.matrixU();
+  s = svd.singularValues();
+  if (c != Scalar(1)) s /= c;
+  if (!s.allFinite())
+    throw NonFiniteInput(
+        "subspace::Grassmann: the tangent vector's norm overflows the scalar type");
+  v = svd.matrixV();
+}
+
+template <class Scalar_, int N, int K>
+auto Grassmann<Scalar_, N, K>::aligned_angles(const Grassmann& y, Small& a, Tangent& p,
+                                              Angles& theta) const -> void {
+  Small m(dim(), dim());
+  m.noalias() = u_.transpose() * y.u_;
+  Eigen::JacobiSVD<Small> svd(m, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  detail::require_svd_ok(svd, "subspace::Grassmann");
+  a = svd.matrixU();
+  p.resize(ambient_dim(), dim());
+  p.noalias() = y.u_ * svd.matrixV();
+  Small mb(dim(), dim());
+  mb.noalias() = m * svd.matrixV();
+  p.noalias() -= u_ * mb;
+  theta.resize(dim());
+  for (Index i = 0; i < dim(); ++i)
+    theta(i) = std::atan2(p.col(i).norm(), std::min(Scalar(1), svd.singularValues()(i)));
+}
+/// \endcond
 
 /// A point of Gr(k, n) of dynamic size in double precision.
 using Grassmannd = Grassmann<double>;
@@ -544,6 +603,8 @@ using Grassmannf = Grassmann<float>;
 /// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
 /// `extern template` for users of subspace::compiled, `template` in its sources (src/).
 #define SUBSPACE_GRASSMANN_TEMPLATES(P, S)                                                         \
+  P subspace::Grassmann<S> subspace::Grassmann<S>::random(subspace::Index, subspace::Index,        \
+                                                          std::mt19937_64&);                       \
   P class subspace::Grassmann<S>;                                                                  \
   P subspace::Grassmann<S>::Grassmann(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                 \
   P subspace::Grassmann<S> subspace::Grassmann<S>::from_orthonormal(                               \

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <random>
 #include <vector>
 
 #include "grassmann.hpp"
@@ -61,16 +62,7 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
 
   /// C independent Haar-random points.
   template <class Rng>
-  static GrassmannProduct random(Index n, Index k, Index count, Rng& rng) {
-    if (count < 1)
-      throw DimensionMismatch(
-          detail::message("subspace::GrassmannProduct::random: count must be >= 1, got ", count));
-    GrassmannProduct x;
-    x.u_.resize(n, k * count);
-    x.k_ = k;
-    for (Index c = 0; c < count; ++c) x.u_.middleCols(c * k, k) = Point::random(n, k, rng).basis();
-    return x;
-  }
+  static GrassmannProduct random(Index n, Index k, Index count, Rng& rng);
 
   /// The n x (C k) matrix of all blocks, block c in columns [c k, (c + 1) k).
   const Basis& basis() const { return u_; }
@@ -92,18 +84,7 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   /// Blockwise tangent projection D_c = G_c - U_c (U_c^T G_c). Cost 4 C n k^2, one k x k
   /// workspace.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
-    const auto& g = detail::evaluated(g_arg);
-    check_tangent(g, "subspace::GrassmannProduct::project");
-    detail::require_finite(g, "subspace::GrassmannProduct::project", "G");
-    Tangent d = g;
-    Basis w(k_, k_);
-    for (Index c = 0; c < count(); ++c) {
-      w.noalias() = block(c).transpose() * g.middleCols(c * k_, k_);
-      d.middleCols(c * k_, k_).noalias() -= block(c) * w;
-    }
-    return d;
-  }
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const;
 
   // random_tangent(rng), inner(D1, D2) = sum_c tr(D1_c^T D2_c) and norm(D) come from
   // detail::EmbeddedMetric.
@@ -132,71 +113,21 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   /// matrix; Exp goes through Grassmann::exp per block.
   template <class Derived>
   GrassmannProduct retract(const Eigen::MatrixBase<Derived>& d_arg,
-                           Retraction kind = Retraction::QR) const {
-    const auto& d = detail::evaluated(d_arg);
-    constexpr const char* func = "subspace::GrassmannProduct::retract";
-    check_tangent(d, func);
-    detail::require_finite(d, func, "D");
-    GrassmannProduct out;
-    out.k_ = k_;
-    out.u_ = u_ + d;
-    if (kind == Retraction::Cayley)
-      throw InvalidParameter(detail::message(func, ": the Cayley retraction is for Stiefel"));
-    const Index n = u_.rows();
-    if (kind == Retraction::Exp) {
-      for (Index c = 0; c < count(); ++c)
-        out.u_.middleCols(c * k_, k_) =
-            Point::from_unchecked(block(c)).exp(d.middleCols(c * k_, k_)).basis();
-    } else if (kind == Retraction::QR) {
-      detail::QrOrthonormalizer<Basis> qf(n, k_);  // one workspace for all blocks
-      for (Index c = 0; c < count(); ++c) {
-        auto b = out.u_.middleCols(c * k_, k_);
-        qf(b, b);  // in place: the QR copies its input first
-      }
-    } else {
-      detail::PolarOrthonormalizer<Basis> polar(k_);
-      Basis a(n, k_);
-      for (Index c = 0; c < count(); ++c) {
-        a = out.u_.middleCols(c * k_, k_);
-        polar(a, out.u_.middleCols(c * k_, k_));
-      }
-    }
-    return out;
-  }
+                           Retraction kind = Retraction::QR) const;
 
   /// Blockwise exponential map.
   template <class Derived>
-  GrassmannProduct exp(const Eigen::MatrixBase<Derived>& d_arg) const {
-    const auto& d = detail::evaluated(d_arg);
-    return retract(d, Retraction::Exp);
-  }
+  GrassmannProduct exp(const Eigen::MatrixBase<Derived>& d_arg) const;
 
   /// Blockwise logarithm (see Grassmann::log).
-  Tangent log(const GrassmannProduct& y) const {
-    check_same(y, "subspace::GrassmannProduct::log");
-    Tangent d(u_.rows(), u_.cols());
-    for (Index c = 0; c < count(); ++c)
-      d.middleCols(c * k_, k_) =
-          Point::from_unchecked(block(c)).log(Point::from_unchecked(y.block(c)));
-    return d;
-  }
+  Tangent log(const GrassmannProduct& y) const;
 
   /// The C component distances; the product distance is their Euclidean norm.
-  Vector distance(const GrassmannProduct& y) const {
-    check_same(y, "subspace::GrassmannProduct::distance");
-    Vector out(count());
-    for (Index c = 0; c < count(); ++c)
-      out(c) = Point::from_unchecked(block(c)).distance(Point::from_unchecked(y.block(c)));
-    return out;
-  }
+  Vector distance(const GrassmannProduct& y) const;
 
   /// Projection transport to Y, blockwise.
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const GrassmannProduct& y) const {
-    const auto& xi = detail::evaluated(xi_arg);
-    check_same(y, "subspace::GrassmannProduct::transport");
-    return y.project(xi);
-  }
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const GrassmannProduct& y) const;
 
  private:
   void check_component(Index c, const char* func) const {
@@ -228,6 +159,110 @@ class GrassmannProduct : public detail::EmbeddedMetric<GrassmannProduct<Scalar_>
   Index k_ = 0;
 };
 
+// ---- GrassmannProduct: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_>
+template <class Rng>
+auto GrassmannProduct<Scalar_>::random(Index n, Index k, Index count, Rng& rng)
+    -> GrassmannProduct {
+  if (count < 1)
+    throw DimensionMismatch(
+        detail::message("subspace::GrassmannProduct::random: count must be >= 1, got ", count));
+  GrassmannProduct x;
+  x.u_.resize(n, k * count);
+  x.k_ = k;
+  for (Index c = 0; c < count; ++c) x.u_.middleCols(c * k, k) = Point::random(n, k, rng).basis();
+  return x;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GrassmannProduct<Scalar_>::project(const Eigen::MatrixBase<Derived>& g_arg) const -> Tangent {
+  const auto& g = detail::evaluated(g_arg);
+  check_tangent(g, "subspace::GrassmannProduct::project");
+  detail::require_finite(g, "subspace::GrassmannProduct::project", "G");
+  Tangent d = g;
+  Basis w(k_, k_);
+  for (Index c = 0; c < count(); ++c) {
+    w.noalias() = block(c).transpose() * g.middleCols(c * k_, k_);
+    d.middleCols(c * k_, k_).noalias() -= block(c) * w;
+  }
+  return d;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GrassmannProduct<Scalar_>::retract(const Eigen::MatrixBase<Derived>& d_arg,
+                                        Retraction kind) const -> GrassmannProduct {
+  const auto& d = detail::evaluated(d_arg);
+  constexpr const char* func = "subspace::GrassmannProduct::retract";
+  check_tangent(d, func);
+  detail::require_finite(d, func, "D");
+  GrassmannProduct out;
+  out.k_ = k_;
+  out.u_ = u_ + d;
+  if (kind == Retraction::Cayley)
+    throw InvalidParameter(detail::message(func, ": the Cayley retraction is for Stiefel"));
+  const Index n = u_.rows();
+  if (kind == Retraction::Exp) {
+    for (Index c = 0; c < count(); ++c)
+      out.u_.middleCols(c * k_, k_) =
+          Point::from_unchecked(block(c)).exp(d.middleCols(c * k_, k_)).basis();
+  } else if (kind == Retraction::QR) {
+    detail::QrOrthonormalizer<Basis> qf(n, k_);  // one workspace for all blocks
+    for (Index c = 0; c < count(); ++c) {
+      auto b = out.u_.middleCols(c * k_, k_);
+      qf(b, b);  // in place: the QR copies its input first
+    }
+  } else {
+    detail::PolarOrthonormalizer<Basis> polar(k_);
+    Basis a(n, k_);
+    for (Index c = 0; c < count(); ++c) {
+      a = out.u_.middleCols(c * k_, k_);
+      polar(a, out.u_.middleCols(c * k_, k_));
+    }
+  }
+  return out;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GrassmannProduct<Scalar_>::exp(const Eigen::MatrixBase<Derived>& d_arg) const
+    -> GrassmannProduct {
+  const auto& d = detail::evaluated(d_arg);
+  return retract(d, Retraction::Exp);
+}
+
+template <class Scalar_>
+auto GrassmannProduct<Scalar_>::log(const GrassmannProduct& y) const -> Tangent {
+  check_same(y, "subspace::GrassmannProduct::log");
+  Tangent d(u_.rows(), u_.cols());
+  for (Index c = 0; c < count(); ++c)
+    d.middleCols(c * k_, k_) =
+        Point::from_unchecked(block(c)).log(Point::from_unchecked(y.block(c)));
+  return d;
+}
+
+template <class Scalar_>
+auto GrassmannProduct<Scalar_>::distance(const GrassmannProduct& y) const -> Vector {
+  check_same(y, "subspace::GrassmannProduct::distance");
+  Vector out(count());
+  for (Index c = 0; c < count(); ++c)
+    out(c) = Point::from_unchecked(block(c)).distance(Point::from_unchecked(y.block(c)));
+  return out;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GrassmannProduct<Scalar_>::transport(const Eigen::MatrixBase<Derived>& xi_arg,
+                                          const GrassmannProduct& y) const -> Tangent {
+  const auto& xi = detail::evaluated(xi_arg);
+  check_same(y, "subspace::GrassmannProduct::transport");
+  return y.project(xi);
+}
+/// \endcond
+
 /// C points of Gr(k, n) in double precision.
 using GrassmannProductd = GrassmannProduct<double>;
 /// C points of Gr(k, n) in single precision.
@@ -239,6 +274,8 @@ using GrassmannProductf = GrassmannProduct<float>;
 /// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
 /// `extern template` for users of subspace::compiled, `template` in its sources (src/).
 #define SUBSPACE_GRASSMANN_PRODUCT_TEMPLATES(P, S)                                              \
+  P subspace::GrassmannProduct<S> subspace::GrassmannProduct<S>::random(                        \
+      subspace::Index, subspace::Index, subspace::Index, std::mt19937_64&);                     \
   P class subspace::GrassmannProduct<S>;                                                        \
   P subspace::GrassmannProduct<S> subspace::GrassmannProduct<S>::from_orthonormal(              \
       const Eigen::MatrixBase<SUBSPACE_MATX(S)>&, subspace::Index);                             \

@@ -117,31 +117,7 @@ class PCA {
   /// NonFiniteInput, InvalidParameter (Randomized without RankRule::fixed), and RankDeficient
   /// when RankRule::fixed(k) asks for more components than the data have (as svd_basis).
   template <class Derived>
-  PCA& fit(const Eigen::MatrixBase<Derived>& x_arg) {
-    const auto& x = detail::evaluated(x_arg);
-    constexpr const char* func = "subspace::PCA::fit";
-    check_data(x, func, /*any_width=*/true);
-    const Index n = x.rows(), d = x.cols();
-    Vector mu = opt_.center ? Vector(x.colwise().mean().transpose()) : Vector(Vector::Zero(d));
-    Matrix xc = x.rowwise() - mu.transpose();
-    const Scalar total = xc.squaredNorm();
-    PcaSolver solver = opt_.solver;
-    if (solver == PcaSolver::Auto) solver = n >= 4 * d ? PcaSolver::Covariance : PcaSolver::SVD;
-    Vector s;
-    Matrix v;
-    switch (solver) {
-      case PcaSolver::Covariance:
-        covariance_factor(xc, s, v);
-        break;
-      case PcaSolver::Randomized:
-        randomized_factor(xc, s, v, func);
-        break;
-      default:
-        detail_svd(xc, s, v);
-    }
-    install(n, std::move(mu), total, std::move(s), std::move(v), Scalar(0), func);
-    return *this;
-  }
+  PCA& fit(const Eigen::MatrixBase<Derived>& x_arg);
 
   /// Adds a block of samples (b x d) to the state: the exact merge of the current state with the
   /// block's own statistics (file comment), by a thin SVD of an (r + b + 1) x d matrix, so memory
@@ -151,72 +127,13 @@ class PCA {
   /// error, unlike `fit`). Throws DimensionMismatch (width differs from earlier blocks),
   /// NonFiniteInput.
   template <class Derived>
-  PCA& partial_fit(const Eigen::MatrixBase<Derived>& block_arg) {
-    const auto& block = detail::evaluated(block_arg);
-    constexpr const char* func = "subspace::PCA::partial_fit";
-    check_data(block, func, /*any_width=*/n_ == 0);
-    const Index b = block.rows(), d = block.cols();
-    if (n_ == 0) {
-      v_.resize(d, 0);
-      s_.resize(0);
-      mean_ = Vector::Zero(d);
-    }
-    Vector mu_b =
-        opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
-    const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
-    const Vector delta = mean_ - mu_b;
-    Matrix m(s_.size() + b + 1, d);
-    m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
-    m.middleRows(s_.size(), b) = block.rowwise() - mu_b.transpose();
-    const Scalar c = std::sqrt(nn * nb / ntot);
-    m.bottomRows(1) = c * delta.transpose();
-    const Scalar total =
-        total_ss_ + m.middleRows(s_.size(), b).squaredNorm() + c * c * delta.squaredNorm();
-    Vector mu = (nn * mean_ + nb * mu_b) / ntot;
-    Vector s;
-    Matrix v;
-    detail_svd(m, s, v);
-    install(n_ + b, std::move(mu), total, std::move(s), std::move(v), discarded_, func,
-            /*clamp=*/true);
-    return *this;
-  }
+  PCA& partial_fit(const Eigen::MatrixBase<Derived>& block_arg);
 
   /// Merges the state of `other`, fitted on data disjoint from ours, into this one: the state of
   /// the union (exact without truncation; file comment). Either may be empty. Options (rank
   /// rule, truncation) are ours. Throws DimensionMismatch (different d) and InvalidParameter
   /// (one centred, the other not).
-  PCA& merge(const PCA& other) {
-    constexpr const char* func = "subspace::PCA::merge";
-    if (other.n_ == 0) return *this;
-    if (other.opt_.center != opt_.center)
-      throw InvalidParameter(detail::message(func, ": cannot merge centred and uncentred states"));
-    if (n_ == 0) {
-      const PcaOptions mine = opt_;
-      *this = other;
-      opt_ = mine;
-      install(n_, mean_, total_ss_, Vector(s_), Matrix(v_), discarded_, func, /*clamp=*/true);
-      return *this;
-    }
-    if (other.dim() != dim())
-      throw DimensionMismatch(
-          detail::message(func, ": states of dimension ", dim(), " and ", other.dim()));
-    const Index d = dim();
-    const Scalar n1 = Scalar(n_), n2 = Scalar(other.n_), n = n1 + n2;
-    const Vector delta = mean_ - other.mean_;
-    const Scalar c = std::sqrt(n1 * n2 / n);
-    Matrix m(s_.size() + other.s_.size() + 1, d);
-    m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
-    m.middleRows(s_.size(), other.s_.size()) = other.s_.asDiagonal() * other.v_.transpose();
-    m.bottomRows(1) = c * delta.transpose();
-    const Scalar total = total_ss_ + other.total_ss_ + c * c * delta.squaredNorm();
-    Vector mu = (n1 * mean_ + n2 * other.mean_) / n;
-    Vector s;
-    Matrix v;
-    detail_svd(m, s, v);
-    install(n_ + other.n_, std::move(mu), total, std::move(s), std::move(v),
-            discarded_ + other.discarded_, func, /*clamp=*/true);
-    return *this;
-  }
+  PCA& merge(const PCA& other);
 
   // ---- the fitted model --------------------------------------------------------------------
   /// Re-chooses the number of components with `rule` from the singular values the state
@@ -313,50 +230,12 @@ class PCA {
   /// combined = residual / max(training_residual_mean(), eps T / N) + t2 / rank, two terms that
   /// each average about 1 on the training data. Cost 4 N d k flops.
   template <class Derived>
-  Scores scores(const Eigen::MatrixBase<Derived>& x_arg) const {
-    const auto& x = detail::evaluated(x_arg);
-    check_input(x, "subspace::PCA::scores");
-    const Index n = x.rows(), k = rank_;
-    Scores out{Vector(n), Vector(n), Vector(n)};
-    const Vector lambda = explained_variance();
-    Vector inv_lambda(k);
-    for (Index j = 0; j < k; ++j)
-      inv_lambda(j) = lambda(j) > Scalar(0) ? Scalar(1) / lambda(j) : Scalar(0);
-    const Scalar q_scale =
-        std::max(training_residual_mean(),
-                 Tolerance<Scalar>::epsilon() * total_ss_ / Scalar(std::max<Index>(n_, 1)));
-    const auto vk = components();
-    constexpr Index kBlock = 1024;
-    Matrix xc, z;
-    for (Index start = 0; start < n; start += kBlock) {
-      const Index b = std::min(kBlock, n - start);
-      xc = x.middleRows(start, b).rowwise() - mean_.transpose();
-      z.noalias() = xc * vk;
-      xc.noalias() -= z * vk.transpose();
-      out.residual.segment(start, b) = xc.rowwise().squaredNorm();
-      out.t2.segment(start, b) = z.array().square().matrix() * inv_lambda;
-    }
-    const Scalar t2_scale = k > 0 ? Scalar(1) / Scalar(k) : Scalar(0);
-    out.combined = out.residual / (q_scale > Scalar(0) ? q_scale : Scalar(1)) + t2_scale * out.t2;
-    return out;
-  }
+  Scores scores(const Eigen::MatrixBase<Derived>& x_arg) const;
 
   // ---- persistence -------------------------------------------------------------------------
   /// Writes options that matter for later use (center, rank rule, truncation) and the state in
   /// the text format of detail/serialize.hpp ("subspace::PCA 1", then tokens); exact round trip.
-  void save(std::ostream& os) const {
-    detail::write_header(os, "subspace::PCA", 1);
-    os << (opt_.center ? 1 : 0) << ' ' << static_cast<int>(opt_.rank.kind()) << ' ';
-    os.precision(17);
-    os << opt_.rank.value() << ' ' << opt_.rank.k() << ' ' << opt_.max_state_rank << '\n';
-    os << n_ << '\n';
-    os.precision(std::numeric_limits<Scalar>::max_digits10);
-    os << total_ss_ << ' ' << discarded_ << '\n';
-    detail::write_matrix(os, mean_);
-    detail::write_matrix(os, s_);
-    detail::write_matrix(os, v_);
-    if (!os) throw FormatError("subspace::PCA::save: the stream failed");
-  }
+  void save(std::ostream& os) const;
   /// Reads a model written by `save`, validating it as untrusted input (rules of
   /// detail/serialize.hpp: size limit `max_load_elements`, incremental reads, no trailing data,
   /// std::bad_alloc mapped). Throws FormatError, the model unchanged, on an unreadable stream,
@@ -364,26 +243,7 @@ class PCA {
   /// shapes, or a state that violates an invariant (`validate_state` below: orthonormal
   /// components, singular values finite, >= 0 and descending, T >= sum s^2, counts in range).
   /// Cost: one pass over the stream plus O(d r^2) for the orthonormality check.
-  void load(std::istream& is) {
-    constexpr const char* func = "subspace::PCA::load";
-    detail::guarded_load(func, [&] {
-      detail::read_header(is, "subspace::PCA", 1, func);
-      State st;
-      st.center = detail::read_value<int>(is, func, "center flag");
-      st.kind = detail::read_value<int>(is, func, "rank rule");
-      st.value = detail::read_value<double>(is, func, "rank rule value");
-      st.k = detail::read_value<long long>(is, func, "rank rule k");
-      st.max_rank = detail::read_value<long long>(is, func, "max_state_rank");
-      st.n = detail::read_value<long long>(is, func, "sample count");
-      st.total = detail::read_value<Scalar>(is, func, "total sum of squares");
-      st.discarded = detail::read_value<Scalar>(is, func, "discarded energy");
-      detail::read_matrix(is, st.mu, func, "mean");
-      detail::read_matrix(is, st.s, func, "singular values");
-      detail::read_matrix(is, st.v, func, "components");
-      detail::expect_end(is, func);
-      adopt(std::move(st), func);
-    });
-  }
+  void load(std::istream& is);
 
   /// The state in a compact, versioned binary form for transport between processes: the same
   /// content as `save` (options that matter for later use and the state), exact. Every field
@@ -405,31 +265,7 @@ class PCA {
   ///   60      2 S   total sum of squares T, discarded energy (S = sizeof(Scalar))
   ///   60+2S   d S   mean; then r S singular values; then d r S components, column-major.
   /// The size is exactly 60 + S (2 + d + r + d r) bytes. Cost O(d r); one allocation.
-  std::vector<std::uint8_t> serialize() const {
-    std::vector<std::uint8_t> out;
-    const Index d = mean_.size(), r = s_.size();
-    out.reserve(static_cast<std::size_t>(kHeaderBytes + sizeof(Scalar) * (2 + d + r + d * r)));
-    const char magic[4] = {'s', 'P', 'C', 'A'};
-    out.insert(out.end(), magic, magic + 4);
-    put_le(out, std::uint32_t(1), 4);
-    out.push_back(std::uint8_t(sizeof(Scalar)));
-    out.push_back(opt_.center ? 1 : 0);
-    out.push_back(static_cast<std::uint8_t>(opt_.rank.kind()));
-    out.push_back(0);
-    put_real(out, opt_.rank.value());
-    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.rank.k())), 8);
-    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.max_state_rank)), 8);
-    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(n_)), 8);
-    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(d)), 8);
-    put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(r)), 8);
-    put_real(out, total_ss_);
-    put_real(out, discarded_);
-    for (Index i = 0; i < d; ++i) put_real(out, mean_(i));
-    for (Index i = 0; i < r; ++i) put_real(out, s_(i));
-    for (Index j = 0; j < r; ++j)
-      for (Index i = 0; i < d; ++i) put_real(out, v_(i, j));
-    return out;
-  }
+  std::vector<std::uint8_t> serialize() const;
 
   /// Restores a state written by `serialize` (layout in its comment), validated exactly as
   /// `load` validates (the same code): FormatError, the model unchanged, on a wrong magic,
@@ -515,82 +351,7 @@ class PCA {
   /// Tolerance<Scalar>::orthonormality(d); the rank rule selects a rank; and scores are
   /// computable: every explained variance lambda_j > 0 has 1 / lambda_j and lambda_1 / lambda_j
   /// finite. Cost O(d r^2).
-  void adopt(State st, const char* func) {
-    auto fail = [func](const auto&... what) {
-      throw FormatError(detail::message(func, ": ", what...));
-    };
-    if (st.center != 0 && st.center != 1) fail("center flag ", st.center, " (expected 0 or 1)");
-    if (st.kind < 0 || st.kind > 3) fail("rank rule kind ", st.kind, " (expected 0 to 3)");
-    if (!std::isfinite(st.value)) fail("non-finite rank rule value");
-    if (!(st.k >= 0 && st.k <= max_load_elements)) fail("rank rule k = ", st.k, " out of range");
-    if (st.max_rank != -1 && !(st.max_rank >= 1 && st.max_rank <= max_load_elements))
-      fail("max_state_rank = ", st.max_rank, " (expected -1 or >= 1)");
-    if (!(st.n >= 0 && st.n <= (1LL << 53))) fail("sample count ", st.n, " outside [0, 2^53]");
-    if (!std::isfinite(st.total) || !(st.total >= 0) || !std::isfinite(st.discarded) ||
-        !(st.discarded >= 0))
-      fail("total sum of squares and discarded energy must be finite and >= 0");
-    const Index d = st.mu.size(), r = st.s.size();
-    if (st.v.rows() != d || st.v.cols() != r || r > d)
-      fail("inconsistent shapes: mean of size ", d, ", ", r, " singular values, components ",
-           detail::shape(st.v.rows(), st.v.cols()));
-    if (st.max_rank != -1 && r > st.max_rank)
-      fail(r, " singular triplets but max_state_rank = ", st.max_rank);
-    PcaOptions o = opt_;
-    o.center = st.center == 1;
-    o.max_state_rank = static_cast<Index>(st.max_rank);
-    try {
-      switch (static_cast<RankRule::Kind>(st.kind)) {
-        case RankRule::Kind::Automatic:
-          o.rank = RankRule::automatic();
-          break;
-        case RankRule::Kind::Tolerance:
-          o.rank = RankRule::tolerance(st.value);
-          break;
-        case RankRule::Kind::Fixed:
-          o.rank = RankRule::fixed(static_cast<Index>(st.k));
-          break;
-        case RankRule::Kind::Energy:
-          o.rank = RankRule::energy(st.value);
-          break;
-      }
-    } catch (const InvalidArgument& e) {
-      fail("bad rank rule: ", e.what());
-    }
-    PCA tmp(o);
-    if (st.n == 0) {
-      if (d != 0 || st.total != Scalar(0) || st.discarded != Scalar(0))
-        fail("an unfitted state (n = 0) must be empty");
-      *this = std::move(tmp);
-      return;
-    }
-    if (d < 1) fail("a fitted state needs dimension >= 1");
-    if (!st.mu.allFinite() || !st.s.allFinite() || !st.v.allFinite()) fail("non-finite values");
-    if (!o.center && (st.mu.array() != Scalar(0)).any()) fail("an uncentred state has a mean");
-    for (Index j = 0; j < r; ++j) {
-      if (!(st.s(j) >= Scalar(0))) fail("negative singular value ", st.s(j));
-      if (j > 0 && st.s(j) > st.s(j - 1)) fail("singular values not in descending order");
-    }
-    const Scalar tol = Tolerance<Scalar>::orthonormality(d);
-    const Scalar ss = st.s.squaredNorm();
-    if (!std::isfinite(ss) || ss > st.total * (Scalar(1) + tol))
-      fail("total sum of squares ", st.total, " < sum of squared singular values ", ss);
-    if (r > 0) {
-      const Scalar err = (st.v.transpose() * st.v - Matrix::Identity(r, r)).cwiseAbs().maxCoeff();
-      if (!(err <= tol)) fail("components not orthonormal: max|V^T V - I| = ", err, " > ", tol);
-    }
-    try {  // clamp: a fixed(k) streamed state may hold fewer than k directions, as saved
-      tmp.install(static_cast<Index>(st.n), std::move(st.mu), st.total, std::move(st.s),
-                  std::move(st.v), st.discarded, func, /*clamp=*/true);
-    } catch (const InvalidArgument& e) {
-      fail(e.what());
-    }
-    const Vector lambda = tmp.explained_variance();
-    for (Index j = 0; j < lambda.size(); ++j)
-      if (lambda(j) > Scalar(0) &&
-          !(std::isfinite(Scalar(1) / lambda(j)) && std::isfinite(lambda(0) / lambda(j))))
-        fail("explained variance ", lambda(j), " of component ", j, " too small for finite scores");
-    *this = std::move(tmp);
-  }
+  void adopt(State st, const char* func);
 
   static void put_le(std::vector<std::uint8_t>& out, std::uint64_t x, int bytes) {
     for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
@@ -658,103 +419,27 @@ class PCA {
   }
 
   /// Singular values and right singular vectors of a (m x d): QR first when m > d.
-  static void detail_svd(const Matrix& a, Vector& s, Matrix& v) {
-    if (a.rows() > a.cols()) {
-      Eigen::HouseholderQR<Matrix> qr(a);
-      const Matrix r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
-      Eigen::BDCSVD<Matrix> svd(r, Eigen::ComputeThinV);
-      detail::require_svd_ok(svd, "subspace::PCA");
-      s = svd.singularValues();
-      v = svd.matrixV();
-    } else {
-      Eigen::BDCSVD<Matrix> svd(a, Eigen::ComputeThinV);
-      detail::require_svd_ok(svd, "subspace::PCA");
-      s = svd.singularValues();
-      v = svd.matrixV();
-    }
-  }
-  static void covariance_factor(const Matrix& xc, Vector& s, Matrix& v) {
-    Matrix c(xc.cols(), xc.cols());
-    c.setZero();
-    c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
-    Eigen::SelfAdjointEigenSolver<Matrix> es(c);  // reads the lower triangle
-    const Vector lambda = es.eigenvalues().reverse();
-    v = es.eigenvectors().rowwise().reverse();
-    // Eigenvalues within the rounding of the scatter (d eps lambda_1) carry no information:
-    // report them as 0, so that the rank rules see the rank the data have.
-    const Scalar floor = Scalar(xc.cols()) * Tolerance<Scalar>::epsilon() * lambda(0);
-    s = (lambda.array() > floor).select(lambda.cwiseMax(Scalar(0)).cwiseSqrt(), Scalar(0));
-  }
-  void randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const {
-    if (opt_.rank.kind() != RankRule::Kind::Fixed)
-      throw InvalidParameter(
-          detail::message(func, ": the randomized solver needs RankRule::fixed(k)"));
-    const Index n = xc.rows(), d = xc.cols();
-    const Index l = std::min<Index>({opt_.rank.k() + opt_.oversampling, n, d});
-    std::mt19937_64 gen(opt_.seed);
-    std::normal_distribution<double> normal(0.0, 1.0);
-    Matrix omega(d, l);
-    for (Index j = 0; j < l; ++j)
-      for (Index i = 0; i < d; ++i) omega(i, j) = Scalar(normal(gen));
-    Matrix y = xc * omega, q, z;
-    auto orth = [](const Matrix& a) {
-      Eigen::HouseholderQR<Matrix> qr(a);
-      return Matrix(qr.householderQ() * Matrix::Identity(a.rows(), a.cols()));
-    };
-    q = orth(y);
-    for (int it = 0; it < opt_.power_iterations; ++it) {
-      z = orth(Matrix(xc.transpose() * q));
-      q = orth(Matrix(xc * z));
-    }
-    const Matrix b = q.transpose() * xc;  // l x d
-    detail_svd(b, s, v);
-  }
+  template <class M>
+  static void detail_svd(const M& a, Eigen::Matrix<typename M::Scalar, Eigen::Dynamic, 1>& s, M& v);
+  /// The SVD of a streaming or merge update (detail_svd of the stacked state and block). A
+  /// float state is updated in double: each update would otherwise add the float SVD's error
+  /// (~eps s_1 absolute) to the state, a drift that after 1e5 merges moved singular values by
+  /// percents; in double an update only rounds the new s and V to float (a random walk of
+  /// relative eps per update). Costs about twice a float SVD of the same (r + b + 1) x d matrix.
+  static void update_svd(const Matrix& m, Vector& s, Matrix& v);
+  static void covariance_factor(const Matrix& xc, Vector& s, Matrix& v);
+  void randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const;
 
   /// The rank rule of the options applied to singular values s of a state (n samples, width
   /// d, total scatter T).
   Index select_rank(const Vector& s, Index n, Index d, Scalar total, bool clamp,
-                    const char* func) const {
-    Index rank = 0;
-    if (opt_.rank.kind() == RankRule::Kind::Energy) {
-      const Scalar target = Scalar(opt_.rank.value()) * total;
-      Scalar acc = 0;
-      while (rank < s.size() && acc < target * (Scalar(1) - Tolerance<Scalar>::epsilon() * 10))
-        acc += s(rank) * s(rank), ++rank;
-    } else {
-      const bool soft = clamp && opt_.rank.kind() == RankRule::Kind::Fixed;
-      rank = soft ? std::min(opt_.rank.k(),
-                             RankRule::automatic().select(s, std::max<Index>(n, 1), d, func))
-                  : opt_.rank.select(s, std::max<Index>(n, 1), d, func);
-    }
-    return rank;
-  }
+                    const char* func) const;
 
   /// Installs a new state: fixes signs, truncates to max_state_rank, selects the rank.
   /// With `clamp` (streaming and merging), RankRule::fixed(k) gives min(k, numerical rank)
   /// instead of throwing, so early blocks with fewer than k samples are accepted.
   void install(Index n, Vector mu, Scalar total, Vector s, Matrix v, Scalar discarded,
-               const char* func, bool clamp = false) {
-    Index keep = s.size();
-    if (opt_.max_state_rank > 0 && keep > opt_.max_state_rank) {
-      keep = opt_.max_state_rank;
-      discarded += s.tail(s.size() - keep).squaredNorm();
-    }
-    s.conservativeResize(keep);
-    Matrix vk = v.leftCols(keep);
-    for (Index j = 0; j < keep; ++j) {  // deterministic sign: largest-|entry| positive
-      Index i = 0;
-      vk.col(j).cwiseAbs().maxCoeff(&i);
-      if (vk(i, j) < Scalar(0)) vk.col(j) = -vk.col(j);
-    }
-    const Index rank = select_rank(s, n, mu.size(), total, clamp, func);
-    n_ = n;
-    mean_ = std::move(mu);
-    total_ss_ = total;
-    s_ = std::move(s);
-    v_ = std::move(vk);
-    discarded_ = discarded;
-    rank_ = rank;
-  }
+               const char* func, bool clamp = false);
 
   PcaOptions opt_;
   Index n_ = 0, rank_ = 0;
@@ -762,6 +447,391 @@ class PCA {
   Matrix v_;
   Scalar total_ss_ = 0, discarded_ = 0;
 };
+
+// ---- PCA: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_>
+template <class Derived>
+auto PCA<Scalar_>::fit(const Eigen::MatrixBase<Derived>& x_arg) -> PCA& {
+  const auto& x = detail::evaluated(x_arg);
+  constexpr const char* func = "subspace::PCA::fit";
+  check_data(x, func, /*any_width=*/true);
+  const Index n = x.rows(), d = x.cols();
+  Vector mu = opt_.center ? Vector(x.colwise().mean().transpose()) : Vector(Vector::Zero(d));
+  Matrix xc = x.rowwise() - mu.transpose();
+  const Scalar total = xc.squaredNorm();
+  PcaSolver solver = opt_.solver;
+  if (solver == PcaSolver::Auto) solver = n >= 4 * d ? PcaSolver::Covariance : PcaSolver::SVD;
+  Vector s;
+  Matrix v;
+  switch (solver) {
+    case PcaSolver::Covariance:
+      covariance_factor(xc, s, v);
+      break;
+    case PcaSolver::Randomized:
+      randomized_factor(xc, s, v, func);
+      break;
+    default:
+      detail_svd(xc, s, v);
+  }
+  install(n, std::move(mu), total, std::move(s), std::move(v), Scalar(0), func);
+  return *this;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> PCA& {
+  const auto& block = detail::evaluated(block_arg);
+  constexpr const char* func = "subspace::PCA::partial_fit";
+  check_data(block, func, /*any_width=*/n_ == 0);
+  const Index b = block.rows(), d = block.cols();
+  if (n_ == 0) {
+    v_.resize(d, 0);
+    s_.resize(0);
+    mean_ = Vector::Zero(d);
+  }
+  Vector mu_b = opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
+  const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
+  const Vector delta = mean_ - mu_b;
+  Matrix m(s_.size() + b + 1, d);
+  m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
+  m.middleRows(s_.size(), b) = block.rowwise() - mu_b.transpose();
+  const Scalar c = std::sqrt(nn * nb / ntot);
+  m.bottomRows(1) = c * delta.transpose();
+  const Scalar total =
+      total_ss_ + m.middleRows(s_.size(), b).squaredNorm() + c * c * delta.squaredNorm();
+  Vector mu = (nn * mean_ + nb * mu_b) / ntot;
+  Vector s;
+  Matrix v;
+  update_svd(m, s, v);
+  install(n_ + b, std::move(mu), total, std::move(s), std::move(v), discarded_, func,
+          /*clamp=*/true);
+  return *this;
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::merge(const PCA& other) -> PCA& {
+  constexpr const char* func = "subspace::PCA::merge";
+  if (other.n_ == 0) return *this;
+  if (other.opt_.center != opt_.center)
+    throw InvalidParameter(detail::message(func, ": cannot merge centred and uncentred states"));
+  if (n_ == 0) {
+    const PcaOptions mine = opt_;
+    *this = other;
+    opt_ = mine;
+    install(n_, mean_, total_ss_, Vector(s_), Matrix(v_), discarded_, func, /*clamp=*/true);
+    return *this;
+  }
+  if (other.dim() != dim())
+    throw DimensionMismatch(
+        detail::message(func, ": states of dimension ", dim(), " and ", other.dim()));
+  const Index d = dim();
+  const Scalar n1 = Scalar(n_), n2 = Scalar(other.n_), n = n1 + n2;
+  const Vector delta = mean_ - other.mean_;
+  const Scalar c = std::sqrt(n1 * n2 / n);
+  Matrix m(s_.size() + other.s_.size() + 1, d);
+  m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
+  m.middleRows(s_.size(), other.s_.size()) = other.s_.asDiagonal() * other.v_.transpose();
+  m.bottomRows(1) = c * delta.transpose();
+  const Scalar total = total_ss_ + other.total_ss_ + c * c * delta.squaredNorm();
+  Vector mu = (n1 * mean_ + n2 * other.mean_) / n;
+  Vector s;
+  Matrix v;
+  update_svd(m, s, v);
+  install(n_ + other.n_, std::move(mu), total, std::move(s), std::move(v),
+          discarded_ + other.discarded_, func, /*clamp=*/true);
+  return *this;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto PCA<Scalar_>::scores(const Eigen::MatrixBase<Derived>& x_arg) const -> Scores {
+  const auto& x = detail::evaluated(x_arg);
+  check_input(x, "subspace::PCA::scores");
+  const Index n = x.rows(), k = rank_;
+  Scores out{Vector(n), Vector(n), Vector(n)};
+  const Vector lambda = explained_variance();
+  Vector inv_lambda(k);
+  for (Index j = 0; j < k; ++j)
+    inv_lambda(j) = lambda(j) > Scalar(0) ? Scalar(1) / lambda(j) : Scalar(0);
+  const Scalar q_scale =
+      std::max(training_residual_mean(),
+               Tolerance<Scalar>::epsilon() * total_ss_ / Scalar(std::max<Index>(n_, 1)));
+  const auto vk = components();
+  constexpr Index kBlock = 1024;
+  Matrix xc, z;
+  for (Index start = 0; start < n; start += kBlock) {
+    const Index b = std::min(kBlock, n - start);
+    xc = x.middleRows(start, b).rowwise() - mean_.transpose();
+    z.noalias() = xc * vk;
+    xc.noalias() -= z * vk.transpose();
+    out.residual.segment(start, b) = xc.rowwise().squaredNorm();
+    out.t2.segment(start, b) = z.array().square().matrix() * inv_lambda;
+  }
+  const Scalar t2_scale = k > 0 ? Scalar(1) / Scalar(k) : Scalar(0);
+  out.combined = out.residual / (q_scale > Scalar(0) ? q_scale : Scalar(1)) + t2_scale * out.t2;
+  return out;
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::save(std::ostream& os) const -> void {
+  detail::write_header(os, "subspace::PCA", 1);
+  os << (opt_.center ? 1 : 0) << ' ' << static_cast<int>(opt_.rank.kind()) << ' ';
+  os.precision(17);
+  os << opt_.rank.value() << ' ' << opt_.rank.k() << ' ' << opt_.max_state_rank << '\n';
+  os << n_ << '\n';
+  os.precision(std::numeric_limits<Scalar>::max_digits10);
+  os << total_ss_ << ' ' << discarded_ << '\n';
+  detail::write_matrix(os, mean_);
+  detail::write_matrix(os, s_);
+  detail::write_matrix(os, v_);
+  if (!os) throw FormatError("subspace::PCA::save: the stream failed");
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::load(std::istream& is) -> void {
+  constexpr const char* func = "subspace::PCA::load";
+  detail::guarded_load(func, [&] {
+    detail::read_header(is, "subspace::PCA", 1, func);
+    State st;
+    st.center = detail::read_value<int>(is, func, "center flag");
+    st.kind = detail::read_value<int>(is, func, "rank rule");
+    st.value = detail::read_value<double>(is, func, "rank rule value");
+    st.k = detail::read_value<long long>(is, func, "rank rule k");
+    st.max_rank = detail::read_value<long long>(is, func, "max_state_rank");
+    st.n = detail::read_value<long long>(is, func, "sample count");
+    st.total = detail::read_value<Scalar>(is, func, "total sum of squares");
+    st.discarded = detail::read_value<Scalar>(is, func, "discarded energy");
+    detail::read_matrix(is, st.mu, func, "mean");
+    detail::read_matrix(is, st.s, func, "singular values");
+    detail::read_matrix(is, st.v, func, "components");
+    detail::expect_end(is, func);
+    adopt(std::move(st), func);
+  });
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::serialize() const -> std::vector<std::uint8_t> {
+  std::vector<std::uint8_t> out;
+  const Index d = mean_.size(), r = s_.size();
+  out.reserve(static_cast<std::size_t>(kHeaderBytes + sizeof(Scalar) * (2 + d + r + d * r)));
+  const char magic[4] = {'s', 'P', 'C', 'A'};
+  out.insert(out.end(), magic, magic + 4);
+  put_le(out, std::uint32_t(1), 4);
+  out.push_back(std::uint8_t(sizeof(Scalar)));
+  out.push_back(opt_.center ? 1 : 0);
+  out.push_back(static_cast<std::uint8_t>(opt_.rank.kind()));
+  out.push_back(0);
+  put_real(out, opt_.rank.value());
+  put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.rank.k())), 8);
+  put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(opt_.max_state_rank)), 8);
+  put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(n_)), 8);
+  put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(d)), 8);
+  put_le(out, static_cast<std::uint64_t>(static_cast<std::int64_t>(r)), 8);
+  put_real(out, total_ss_);
+  put_real(out, discarded_);
+  for (Index i = 0; i < d; ++i) put_real(out, mean_(i));
+  for (Index i = 0; i < r; ++i) put_real(out, s_(i));
+  for (Index j = 0; j < r; ++j)
+    for (Index i = 0; i < d; ++i) put_real(out, v_(i, j));
+  return out;
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::adopt(State st, const char* func) -> void {
+  auto fail = [func](const auto&... what) {
+    throw FormatError(detail::message(func, ": ", what...));
+  };
+  if (st.center != 0 && st.center != 1) fail("center flag ", st.center, " (expected 0 or 1)");
+  if (st.kind < 0 || st.kind > 3) fail("rank rule kind ", st.kind, " (expected 0 to 3)");
+  if (!std::isfinite(st.value)) fail("non-finite rank rule value");
+  if (!(st.k >= 0 && st.k <= max_load_elements)) fail("rank rule k = ", st.k, " out of range");
+  if (st.max_rank != -1 && !(st.max_rank >= 1 && st.max_rank <= max_load_elements))
+    fail("max_state_rank = ", st.max_rank, " (expected -1 or >= 1)");
+  if (!(st.n >= 0 && st.n <= (1LL << 53))) fail("sample count ", st.n, " outside [0, 2^53]");
+  if (!std::isfinite(st.total) || !(st.total >= 0) || !std::isfinite(st.discarded) ||
+      !(st.discarded >= 0))
+    fail("total sum of squares and discarded energy must be finite and >= 0");
+  const Index d = st.mu.size(), r = st.s.size();
+  if (st.v.rows() != d || st.v.cols() != r || r > d)
+    fail("inconsistent shapes: mean of size ", d, ", ", r, " singular values, components ",
+         detail::shape(st.v.rows(), st.v.cols()));
+  if (st.max_rank != -1 && r > st.max_rank)
+    fail(r, " singular triplets but max_state_rank = ", st.max_rank);
+  PcaOptions o = opt_;
+  o.center = st.center == 1;
+  o.max_state_rank = static_cast<Index>(st.max_rank);
+  try {
+    switch (static_cast<RankRule::Kind>(st.kind)) {
+      case RankRule::Kind::Automatic:
+        o.rank = RankRule::automatic();
+        break;
+      case RankRule::Kind::Tolerance:
+        o.rank = RankRule::tolerance(st.value);
+        break;
+      case RankRule::Kind::Fixed:
+        o.rank = RankRule::fixed(static_cast<Index>(st.k));
+        break;
+      case RankRule::Kind::Energy:
+        o.rank = RankRule::energy(st.value);
+        break;
+    }
+  } catch (const InvalidArgument& e) {
+    fail("bad rank rule: ", e.what());
+  }
+  PCA tmp(o);
+  if (st.n == 0) {
+    if (d != 0 || st.total != Scalar(0) || st.discarded != Scalar(0))
+      fail("an unfitted state (n = 0) must be empty");
+    *this = std::move(tmp);
+    return;
+  }
+  if (d < 1) fail("a fitted state needs dimension >= 1");
+  if (!st.mu.allFinite() || !st.s.allFinite() || !st.v.allFinite()) fail("non-finite values");
+  if (!o.center && (st.mu.array() != Scalar(0)).any()) fail("an uncentred state has a mean");
+  for (Index j = 0; j < r; ++j) {
+    if (!(st.s(j) >= Scalar(0))) fail("negative singular value ", st.s(j));
+    if (j > 0 && st.s(j) > st.s(j - 1)) fail("singular values not in descending order");
+  }
+  const Scalar tol = Tolerance<Scalar>::orthonormality(d);
+  const Scalar ss = st.s.squaredNorm();
+  if (!std::isfinite(ss) || ss > st.total * (Scalar(1) + tol))
+    fail("total sum of squares ", st.total, " < sum of squared singular values ", ss);
+  if (r > 0) {
+    const Scalar err = (st.v.transpose() * st.v - Matrix::Identity(r, r)).cwiseAbs().maxCoeff();
+    if (!(err <= tol)) fail("components not orthonormal: max|V^T V - I| = ", err, " > ", tol);
+  }
+  try {  // clamp: a fixed(k) streamed state may hold fewer than k directions, as saved
+    tmp.install(static_cast<Index>(st.n), std::move(st.mu), st.total, std::move(st.s),
+                std::move(st.v), st.discarded, func, /*clamp=*/true);
+  } catch (const InvalidArgument& e) {
+    fail(e.what());
+  }
+  const Vector lambda = tmp.explained_variance();
+  for (Index j = 0; j < lambda.size(); ++j)
+    if (lambda(j) > Scalar(0) &&
+        !(std::isfinite(Scalar(1) / lambda(j)) && std::isfinite(lambda(0) / lambda(j))))
+      fail("explained variance ", lambda(j), " of component ", j, " too small for finite scores");
+  *this = std::move(tmp);
+}
+
+template <class Scalar_>
+template <class M>
+auto PCA<Scalar_>::detail_svd(const M& a, Eigen::Matrix<typename M::Scalar, Eigen::Dynamic, 1>& s,
+                              M& v) -> void {
+  if (a.rows() > a.cols()) {
+    Eigen::HouseholderQR<M> qr(a);
+    const M r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
+    Eigen::BDCSVD<M> svd(r, Eigen::ComputeThinV);
+    detail::require_svd_ok(svd, "subspace::PCA");
+    s = svd.singularValues();
+    v = svd.matrixV();
+  } else {
+    Eigen::BDCSVD<M> svd(a, Eigen::ComputeThinV);
+    detail::require_svd_ok(svd, "subspace::PCA");
+    s = svd.singularValues();
+    v = svd.matrixV();
+  }
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::update_svd(const Matrix& m, Vector& s, Matrix& v) -> void {
+  if constexpr (std::is_same<Scalar, float>::value) {
+    Eigen::VectorXd sd;
+    Eigen::MatrixXd vd;
+    detail_svd(Eigen::MatrixXd(m.template cast<double>()), sd, vd);
+    s = sd.cast<float>();
+    v = vd.cast<float>();
+  } else {
+    detail_svd(m, s, v);
+  }
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> void {
+  Matrix c(xc.cols(), xc.cols());
+  c.setZero();
+  c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+  Eigen::SelfAdjointEigenSolver<Matrix> es(c);  // reads the lower triangle
+  const Vector lambda = es.eigenvalues().reverse();
+  v = es.eigenvectors().rowwise().reverse();
+  // Eigenvalues within the rounding of the scatter (d eps lambda_1) carry no information:
+  // report them as 0, so that the rank rules see the rank the data have.
+  const Scalar floor = Scalar(xc.cols()) * Tolerance<Scalar>::epsilon() * lambda(0);
+  s = (lambda.array() > floor).select(lambda.cwiseMax(Scalar(0)).cwiseSqrt(), Scalar(0));
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const
+    -> void {
+  if (opt_.rank.kind() != RankRule::Kind::Fixed)
+    throw InvalidParameter(
+        detail::message(func, ": the randomized solver needs RankRule::fixed(k)"));
+  const Index n = xc.rows(), d = xc.cols();
+  const Index l = std::min<Index>({opt_.rank.k() + opt_.oversampling, n, d});
+  std::mt19937_64 gen(opt_.seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  Matrix omega(d, l);
+  for (Index j = 0; j < l; ++j)
+    for (Index i = 0; i < d; ++i) omega(i, j) = Scalar(normal(gen));
+  Matrix y = xc * omega, q, z;
+  auto orth = [](const Matrix& a) {
+    Eigen::HouseholderQR<Matrix> qr(a);
+    return Matrix(qr.householderQ() * Matrix::Identity(a.rows(), a.cols()));
+  };
+  q = orth(y);
+  for (int it = 0; it < opt_.power_iterations; ++it) {
+    z = orth(Matrix(xc.transpose() * q));
+    q = orth(Matrix(xc * z));
+  }
+  const Matrix b = q.transpose() * xc;  // l x d
+  detail_svd(b, s, v);
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::install(Index n, Vector mu, Scalar total, Vector s, Matrix v, Scalar discarded,
+                           const char* func, bool clamp) -> void {
+  Index keep = s.size();
+  if (opt_.max_state_rank > 0 && keep > opt_.max_state_rank) {
+    keep = opt_.max_state_rank;
+    discarded += s.tail(s.size() - keep).squaredNorm();
+  }
+  s.conservativeResize(keep);
+  Matrix vk = v.leftCols(keep);
+  for (Index j = 0; j < keep; ++j) {  // deterministic sign: largest-|entry| positive
+    Index i = 0;
+    vk.col(j).cwiseAbs().maxCoeff(&i);
+    if (vk(i, j) < Scalar(0)) vk.col(j) = -vk.col(j);
+  }
+  const Index rank = select_rank(s, n, mu.size(), total, clamp, func);
+  n_ = n;
+  mean_ = std::move(mu);
+  total_ss_ = total;
+  s_ = std::move(s);
+  v_ = std::move(vk);
+  discarded_ = discarded;
+  rank_ = rank;
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::select_rank(const Vector& s, Index n, Index d, Scalar total, bool clamp,
+                               const char* func) const -> Index {
+  Index rank = 0;
+  if (opt_.rank.kind() == RankRule::Kind::Energy) {
+    const Scalar target = Scalar(opt_.rank.value()) * total;
+    Scalar acc = 0;
+    while (rank < s.size() && acc < target * (Scalar(1) - Tolerance<Scalar>::epsilon() * 10))
+      acc += s(rank) * s(rank), ++rank;
+  } else {
+    const bool soft = clamp && opt_.rank.kind() == RankRule::Kind::Fixed;
+    rank = soft ? std::min(opt_.rank.k(),
+                           RankRule::automatic().select(s, std::max<Index>(n, 1), d, func))
+                : opt_.rank.select(s, std::max<Index>(n, 1), d, func);
+  }
+  return rank;
+}
+/// \endcond
 
 /// PCA in single precision.
 using PCAf = PCA<float>;

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/LU>
+#include <random>
 
 #include "grassmann.hpp"
 
@@ -55,11 +56,7 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
 
   /// Haar-distributed random frame (QR of a Gaussian matrix with diag(R) >= 0, Mezzadri 2007).
   template <class Rng>
-  static Stiefel random(Index n, Index k, Rng& rng) {
-    Stiefel x;
-    x.u_ = Grassmann<Scalar, N, K>::random(n, k, rng).basis();
-    return x;
-  }
+  static Stiefel random(Index n, Index k, Rng& rng);
 
   /// The orthonormal n x k frame U.
   const Basis& basis() const { return u_; }
@@ -73,17 +70,7 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   /// Orthogonal projection onto the tangent space: G - U sym(U^T G) (embedded metric). Turns a
   /// Euclidean gradient into the Riemannian one. Cost 4 n k^2.
   template <class Derived>
-  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const {
-    const auto& g = detail::evaluated(g_arg);
-    check_shape(g, "subspace::Stiefel::project");
-    detail::require_finite(g, "subspace::Stiefel::project", "G");
-    Small c(dim(), dim());
-    c.noalias() = u_.transpose() * g;
-    Small sym = (c + c.transpose()) / Scalar(2);
-    Tangent d = g;
-    d.noalias() -= u_ * sym;
-    return d;
-  }
+  Tangent project(const Eigen::MatrixBase<Derived>& g_arg) const;
 
   // random_tangent(rng), inner(D1, D2) = tr(D1^T D2) (the embedded metric) and norm(D) come
   // from detail::EmbeddedMetric.
@@ -96,59 +83,11 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   ///    B = [U, -P D]: about 16 n k^2 + O(k^3), never an n x n matrix.
   /// Exp is not provided on Stiefel (InvalidParameter). D should be tangent.
   template <class Derived>
-  Stiefel retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const {
-    const auto& d = detail::evaluated(d_arg);
-    constexpr const char* func = "subspace::Stiefel::retract";
-    check_shape(d, func);
-    detail::require_finite(d, func, "D");
-    Tangent a = u_ + d;
-    Stiefel out;
-    out.u_.resize(ambient_dim(), dim());
-    switch (kind) {
-      case Retraction::QR:
-        detail::orthonormalize_qr(a, out.u_);
-        return out;
-      case Retraction::Polar:
-        detail::orthonormalize_polar<Tangent, Small>(a, out.u_);
-        return out;
-      case Retraction::Cayley: {
-        constexpr int K2 = K == Eigen::Dynamic ? Eigen::Dynamic : 2 * K;
-        using Wide = Eigen::Matrix<Scalar, N, K2>;
-        using Sq = Eigen::Matrix<Scalar, K2, K2>;
-        const Index n = ambient_dim(), k = dim();
-        Small utd(k, k);
-        utd.noalias() = u_.transpose() * d;
-        Wide aa(n, 2 * k), bb(n, 2 * k);
-        aa.leftCols(k) = d;
-        aa.leftCols(k).noalias() -= u_ * (Scalar(0.5) * utd);  // P D
-        aa.rightCols(k) = u_;
-        bb.leftCols(k) = u_;
-        bb.rightCols(k) = -aa.leftCols(k);
-        Sq m(2 * k, 2 * k);
-        m.noalias() = bb.transpose() * aa;
-        m *= Scalar(-0.5);
-        m.diagonal().array() += Scalar(1);
-        Eigen::Matrix<Scalar, K2, K> btu(2 * k, k);
-        btu.noalias() = bb.transpose() * u_;
-        const Eigen::Matrix<Scalar, K2, K> z = Eigen::PartialPivLU<Sq>(m).solve(btu);
-        Tangent y = u_;
-        y.noalias() += aa * z;
-        detail::orthonormalize_qr(y, out.u_);
-        return out;
-      }
-      case Retraction::Exp:
-        break;
-    }
-    throw InvalidParameter(
-        "subspace::Stiefel::retract: use Retraction::QR, Polar or Cayley on Stiefel");
-  }
+  Stiefel retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const;
 
   /// Vector transport by projection onto the tangent space at Y: Y.project(xi).
   template <class Derived>
-  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Stiefel& y) const {
-    const auto& xi = detail::evaluated(xi_arg);
-    return y.project(xi);
-  }
+  Tangent transport(const Eigen::MatrixBase<Derived>& xi_arg, const Stiefel& y) const;
 
  private:
   template <class Derived>
@@ -163,6 +102,90 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   Basis u_;
 };
 
+// ---- Stiefel: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_, int N, int K>
+template <class Rng>
+auto Stiefel<Scalar_, N, K>::random(Index n, Index k, Rng& rng) -> Stiefel {
+  Stiefel x;
+  x.u_ = Grassmann<Scalar, N, K>::random(n, k, rng).basis();
+  return x;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Stiefel<Scalar_, N, K>::project(const Eigen::MatrixBase<Derived>& g_arg) const -> Tangent {
+  const auto& g = detail::evaluated(g_arg);
+  check_shape(g, "subspace::Stiefel::project");
+  detail::require_finite(g, "subspace::Stiefel::project", "G");
+  Small c(dim(), dim());
+  c.noalias() = u_.transpose() * g;
+  Small sym = (c + c.transpose()) / Scalar(2);
+  Tangent d = g;
+  d.noalias() -= u_ * sym;
+  return d;
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Stiefel<Scalar_, N, K>::retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind) const
+    -> Stiefel {
+  const auto& d = detail::evaluated(d_arg);
+  constexpr const char* func = "subspace::Stiefel::retract";
+  check_shape(d, func);
+  detail::require_finite(d, func, "D");
+  Tangent a = u_ + d;
+  Stiefel out;
+  out.u_.resize(ambient_dim(), dim());
+  switch (kind) {
+    case Retraction::QR:
+      detail::orthonormalize_qr(a, out.u_);
+      return out;
+    case Retraction::Polar:
+      detail::orthonormalize_polar<Tangent, Small>(a, out.u_);
+      return out;
+    case Retraction::Cayley: {
+      constexpr int K2 = K == Eigen::Dynamic ? Eigen::Dynamic : 2 * K;
+      using Wide = Eigen::Matrix<Scalar, N, K2>;
+      using Sq = Eigen::Matrix<Scalar, K2, K2>;
+      const Index n = ambient_dim(), k = dim();
+      Small utd(k, k);
+      utd.noalias() = u_.transpose() * d;
+      Wide aa(n, 2 * k), bb(n, 2 * k);
+      aa.leftCols(k) = d;
+      aa.leftCols(k).noalias() -= u_ * (Scalar(0.5) * utd);  // P D
+      aa.rightCols(k) = u_;
+      bb.leftCols(k) = u_;
+      bb.rightCols(k) = -aa.leftCols(k);
+      Sq m(2 * k, 2 * k);
+      m.noalias() = bb.transpose() * aa;
+      m *= Scalar(-0.5);
+      m.diagonal().array() += Scalar(1);
+      Eigen::Matrix<Scalar, K2, K> btu(2 * k, k);
+      btu.noalias() = bb.transpose() * u_;
+      const Eigen::Matrix<Scalar, K2, K> z = Eigen::PartialPivLU<Sq>(m).solve(btu);
+      Tangent y = u_;
+      y.noalias() += aa * z;
+      detail::orthonormalize_qr(y, out.u_);
+      return out;
+    }
+    case Retraction::Exp:
+      break;
+  }
+  throw InvalidParameter(
+      "subspace::Stiefel::retract: use Retraction::QR, Polar or Cayley on Stiefel");
+}
+
+template <class Scalar_, int N, int K>
+template <class Derived>
+auto Stiefel<Scalar_, N, K>::transport(const Eigen::MatrixBase<Derived>& xi_arg,
+                                       const Stiefel& y) const -> Tangent {
+  const auto& xi = detail::evaluated(xi_arg);
+  return y.project(xi);
+}
+/// \endcond
+
 /// A point of St(k, n) of dynamic size in double precision.
 using Stiefeld = Stiefel<double>;
 /// A point of St(k, n) of dynamic size in single precision.
@@ -174,6 +197,8 @@ using Stiefelf = Stiefel<float>;
 /// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
 /// `extern template` for users of subspace::compiled, `template` in its sources (src/).
 #define SUBSPACE_STIEFEL_TEMPLATES(P, S)                                                           \
+  P subspace::Stiefel<S> subspace::Stiefel<S>::random(subspace::Index, subspace::Index,            \
+                                                      std::mt19937_64&);                           \
   P class subspace::Stiefel<S>;                                                                    \
   P subspace::Stiefel<S>::Stiefel(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&);                     \
   P subspace::Stiefel<S> subspace::Stiefel<S>::from_orthonormal(                                   \

@@ -26,6 +26,7 @@
 #include <cmath>
 #include <istream>
 #include <ostream>
+#include <random>
 #include <type_traits>
 #include <vector>
 
@@ -122,13 +123,7 @@ class GcrHead {
   /// library's one order, ambient dimension, subspace dimension, count (as
   /// `GrassmannProduct::random(n, k, count, rng)`). Cost O(C d k^2).
   template <class Rng>
-  static GcrHead random(Index d, Index k, Index classes, Rng& rng, const GcrOptions& options = {}) {
-    if (k < 1 || k > d || classes < 1)
-      throw DimensionMismatch(
-          detail::message("subspace::GcrHead::random: need 1 <= k <= d and C >= 1, got d = ", d,
-                          ", C = ", classes, ", k = ", k));
-    return GcrHead(Bases::random(d, k, classes, rng), options);
-  }
+  static GcrHead random(Index d, Index k, Index classes, Rng& rng, const GcrOptions& options = {});
 
   /// CLAFIC initialization (Watanabe 1967; the classic subspace classifier): S_c = the k leading
   /// left singular vectors of the class's (normalized, if the options say so) features,
@@ -139,37 +134,7 @@ class GcrHead {
   template <class DX, class DY>
   static GcrHead from_class_pca(const Eigen::MatrixBase<DX>& x_arg,
                                 const Eigen::MatrixBase<DY>& labels_arg, Index k, Index classes,
-                                const GcrOptions& options = {}) {
-    const auto& x = detail::evaluated(x_arg);
-    const auto& labels = detail::evaluated(labels_arg);
-    constexpr const char* func = "subspace::GcrHead::from_class_pca";
-    static_assert(std::is_integral<typename DY::Scalar>::value,
-                  "GcrHead::from_class_pca: labels must have an integer type");
-    if (labels.size() != x.cols() || k < 1 || k > x.rows() || classes < 1)
-      throw DimensionMismatch(
-          detail::message(func, ": features ", detail::shape(x.rows(), x.cols()), ", ",
-                          labels.size(), " labels, C = ", classes, ", k = ", k));
-    detail::require_finite(x, func, "features");
-    std::vector<std::vector<Index>> members(static_cast<std::size_t>(classes));
-    for (Index j = 0; j < labels.size(); ++j) {
-      const auto y = static_cast<Index>(labels(j));
-      if (y < 0 || y >= classes)
-        throw InvalidParameter(detail::message(func, ": label ", y, " outside [0, ", classes, ")"));
-      members[static_cast<std::size_t>(y)].push_back(j);
-    }
-    Matrix s(x.rows(), classes * k);
-    for (Index c = 0; c < classes; ++c) {
-      const auto& m = members[static_cast<std::size_t>(c)];
-      Matrix xc(x.rows(), static_cast<Index>(m.size()));
-      for (std::size_t i = 0; i < m.size(); ++i) xc.col(static_cast<Index>(i)) = x.col(m[i]);
-      if (options.normalize_features) normalize_columns(xc);
-      if (xc.cols() < k)
-        throw RankDeficient(detail::message(func, ": class ", c, " has ", xc.cols(),
-                                            " features, fewer than k = ", k));
-      s.middleCols(c * k, k) = svd_basis(xc, RankRule::fixed(k)).basis;
-    }
-    return GcrHead(Bases::from_orthonormal(s, k), options);
-  }
+                                const GcrOptions& options = {});
 
   /// The class subspaces S_1 ... S_C (d x C k).
   const Bases& bases() const { return s_; }
@@ -188,13 +153,7 @@ class GcrHead {
   /// Logits (C x B) of the features X (d x B): s |S_c^T x_hat_b|. One GEMM (2 C k d B flops)
   /// plus O(C k B). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
-  Matrix logits(const Eigen::MatrixBase<Derived>& x_arg) const {
-    const auto& x = detail::evaluated(x_arg);
-    Matrix p, xh, out;
-    Norms norms;
-    forward(x, xh, norms, p, out);
-    return out;
-  }
+  Matrix logits(const Eigen::MatrixBase<Derived>& x_arg) const;
 
   /// The predicted class of every feature column of X (d x B): argmax_c of the logits (the
   /// smallest c among ties), B indices in [0, C). Cost of `logits`. Throws as `logits`.
@@ -222,46 +181,7 @@ class GcrHead {
   /// NonFiniteInput.
   template <class DX, class DD>
   Gradients backward(const Eigen::MatrixBase<DX>& x_arg,
-                     const Eigen::MatrixBase<DD>& dlogits_arg) const {
-    const auto& x = detail::evaluated(x_arg);
-    const auto& dlogits = detail::evaluated(dlogits_arg);
-    constexpr const char* func = "subspace::GcrHead::backward";
-    if (dlogits.rows() != classes() || dlogits.cols() != x.cols())  // before any GEMM
-      throw DimensionMismatch(detail::message(func, ": dL/dlogits must be ",
-                                              detail::shape(classes(), x.cols()), ", got ",
-                                              detail::shape(dlogits.rows(), dlogits.cols())));
-    detail::require_finite(dlogits, func, "dL/dlogits");
-    Matrix p, xh, out;
-    Norms norms;
-    forward(x, xh, norms, p, out);
-    const Index k = subspace_dim(), b = x.cols();
-    const Scalar sc = Scalar(opt_.scale);
-    // Q = D s P / |P| blockwise (0 where P = 0), in place of P.
-    for (Index j = 0; j < b; ++j)
-      for (Index c = 0; c < classes(); ++c) {
-        auto blk = p.col(j).segment(c * k, k);
-        const Scalar nrm = out(c, j) / sc;  // |P_cb|
-        if (nrm > Scalar(0))
-          blk *= dlogits(c, j) * sc / nrm;
-        else
-          blk.setZero();
-      }
-    Gradients g;
-    g.dbases.noalias() = xh * p.transpose();
-    g.dx.noalias() = s_.basis() * p;  // dL/dx_hat
-    if (opt_.normalize_features) {
-      for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|, |x| = a nrm; 0 for x = 0
-        auto col = g.dx.col(j);
-        if (!(norms(0, j) > Scalar(0))) {
-          col.setZero();
-          continue;
-        }
-        col -= xh.col(j) * xh.col(j).dot(col);
-        col = (col / norms(1, j)) / norms(0, j);
-      }
-    }
-    return g;
-  }
+                     const Eigen::MatrixBase<DD>& dlogits_arg) const;
 
   /// One Riemannian step of the bases with an optimiser over GrassmannProduct (RiemannianSGD or
   /// RiemannianAdam) from the Euclidean gradient `dbases`; every block stays orthonormal.
@@ -272,50 +192,14 @@ class GcrHead {
   }
 
   /// Text format of detail/serialize.hpp: "subspace::GcrHead 1", options, k, the bases.
-  void save(std::ostream& os) const {
-    detail::write_header(os, "subspace::GcrHead", 1);
-    os.precision(17);
-    os << opt_.scale << ' ' << (opt_.normalize_features ? 1 : 0) << ' ' << subspace_dim() << '\n';
-    detail::write_matrix(os, s_.basis());
-    if (!os) throw FormatError("subspace::GcrHead::save: the stream failed");
-  }
+  void save(std::ostream& os) const;
   /// Reads a head written by `save`, as untrusted input (rules of detail/serialize.hpp: size
   /// limit `max_load_elements`, no trailing data, std::bad_alloc mapped). FormatError, the head
   /// unchanged, on an unreadable stream, a wrong header, truncation, an unparsable or
   /// non-finite value, a scale that is not finite and > 0 (in Scalar too), a layout that is not
   /// d x (C k) with 1 <= k <= d and C >= 1, or a block that is not orthonormal to within
   /// Tolerance<Scalar>::orthonormality(d). Cost: one pass plus O(d C k^2).
-  void load(std::istream& is) {
-    constexpr const char* func = "subspace::GcrHead::load";
-    detail::guarded_load(func, [&] {
-      detail::read_header(is, "subspace::GcrHead", 1, func);
-      GcrOptions o;
-      o.scale = detail::read_value<double>(is, func, "scale");
-      const int norm = detail::read_value<int>(is, func, "normalization flag");
-      const long long k = detail::read_value<long long>(is, func, "k");
-      Matrix s;
-      detail::read_matrix(is, s, func, "bases");
-      detail::expect_end(is, func);
-      if (!(o.scale > 0) || !std::isfinite(o.scale) || (norm != 0 && norm != 1) || k < 1 ||
-          k > s.rows() || s.cols() % k != 0 || s.cols() == 0)
-        throw FormatError(detail::message(func, ": inconsistent head"));
-      o.normalize_features = norm == 1;
-      const Index kk = static_cast<Index>(k);
-      const Scalar tol = Tolerance<Scalar>::orthonormality(s.rows());
-      for (Index c = 0; c < s.cols() / kk; ++c) {  // always, even with SUBSPACE_NO_INPUT_CHECKS
-        const auto b = s.middleCols(c * kk, kk);
-        const Scalar err = (b.transpose() * b - Matrix::Identity(kk, kk)).cwiseAbs().maxCoeff();
-        if (!(err <= tol))
-          throw FormatError(detail::message(func, ": basis of class ", c,
-                                            " is not orthonormal: max|S^T S - I| = ", err));
-      }
-      try {
-        *this = GcrHead(Bases::from_orthonormal(s, kk), o);
-      } catch (const InvalidArgument& e) {
-        throw FormatError(detail::message(func, ": ", e.what()));
-      }
-    });
-  }
+  void load(std::istream& is);
 
  private:
   /// In place, x_j <- (x_j / a) / |x_j / a| with a = max|x_j| for every column: no overflow or
@@ -334,31 +218,183 @@ class GcrHead {
 
   template <class Derived>
   void forward(const Eigen::MatrixBase<Derived>& x, Matrix& xh, Norms& norms, Matrix& p,
-               Matrix& out) const {
-    constexpr const char* func = "subspace::GcrHead::logits";
-    if (x.rows() != feature_dim())
-      throw DimensionMismatch(
-          detail::message(func, ": features must have ", feature_dim(), " rows, got ",
-                          detail::shape(x.rows(), x.cols()),
-                          detail::transposed_hint(x.rows(), x.cols(), feature_dim(), "X")));
-    detail::require_finite(x, func, "features");
-    const Index b = x.cols(), k = subspace_dim(), c = classes();
-    xh = x;
-    if (opt_.normalize_features) normalize_columns(xh, &norms);
-    p.resize(c * k, b);
-    p.noalias() = s_.basis().transpose() * xh;
-    // Grouped column norms: P viewed as k x (C B), column norms, viewed back as C x B.
-    out.resize(c, b);
-    Eigen::Map<const Matrix> blocks(p.data(), k, c * b);
-    Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> flat(out.data(), c * b);
-    flat = blocks.colwise().norm() * Scalar(opt_.scale);
-    if (!flat.allFinite())  // |P_cb| overflowed in the sum of squares (unnormalized features)
-      flat = blocks.colwise().stableNorm() * Scalar(opt_.scale);
-  }
+               Matrix& out) const;
 
   Bases s_;
   GcrOptions opt_;
 };
+
+// ---- GcrHead: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_>
+template <class Rng>
+auto GcrHead<Scalar_>::random(Index d, Index k, Index classes, Rng& rng, const GcrOptions& options)
+    -> GcrHead {
+  if (k < 1 || k > d || classes < 1)
+    throw DimensionMismatch(
+        detail::message("subspace::GcrHead::random: need 1 <= k <= d and C >= 1, got d = ", d,
+                        ", C = ", classes, ", k = ", k));
+  return GcrHead(Bases::random(d, k, classes, rng), options);
+}
+
+template <class Scalar_>
+template <class DX, class DY>
+auto GcrHead<Scalar_>::from_class_pca(const Eigen::MatrixBase<DX>& x_arg,
+                                      const Eigen::MatrixBase<DY>& labels_arg, Index k,
+                                      Index classes, const GcrOptions& options) -> GcrHead {
+  const auto& x = detail::evaluated(x_arg);
+  const auto& labels = detail::evaluated(labels_arg);
+  constexpr const char* func = "subspace::GcrHead::from_class_pca";
+  static_assert(std::is_integral<typename DY::Scalar>::value,
+                "GcrHead::from_class_pca: labels must have an integer type");
+  if (labels.size() != x.cols() || k < 1 || k > x.rows() || classes < 1)
+    throw DimensionMismatch(detail::message(func, ": features ", detail::shape(x.rows(), x.cols()),
+                                            ", ", labels.size(), " labels, C = ", classes,
+                                            ", k = ", k));
+  detail::require_finite(x, func, "features");
+  std::vector<std::vector<Index>> members(static_cast<std::size_t>(classes));
+  for (Index j = 0; j < labels.size(); ++j) {
+    const auto y = static_cast<Index>(labels(j));
+    if (y < 0 || y >= classes)
+      throw InvalidParameter(detail::message(func, ": label ", y, " outside [0, ", classes, ")"));
+    members[static_cast<std::size_t>(y)].push_back(j);
+  }
+  Matrix s(x.rows(), classes * k);
+  for (Index c = 0; c < classes; ++c) {
+    const auto& m = members[static_cast<std::size_t>(c)];
+    Matrix xc(x.rows(), static_cast<Index>(m.size()));
+    for (std::size_t i = 0; i < m.size(); ++i) xc.col(static_cast<Index>(i)) = x.col(m[i]);
+    if (options.normalize_features) normalize_columns(xc);
+    if (xc.cols() < k)
+      throw RankDeficient(detail::message(func, ": class ", c, " has ", xc.cols(),
+                                          " features, fewer than k = ", k));
+    s.middleCols(c * k, k) = svd_basis(xc, RankRule::fixed(k)).basis;
+  }
+  return GcrHead(Bases::from_orthonormal(s, k), options);
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GcrHead<Scalar_>::logits(const Eigen::MatrixBase<Derived>& x_arg) const -> Matrix {
+  const auto& x = detail::evaluated(x_arg);
+  Matrix p, xh, out;
+  Norms norms;
+  forward(x, xh, norms, p, out);
+  return out;
+}
+
+template <class Scalar_>
+template <class DX, class DD>
+auto GcrHead<Scalar_>::backward(const Eigen::MatrixBase<DX>& x_arg,
+                                const Eigen::MatrixBase<DD>& dlogits_arg) const -> Gradients {
+  const auto& x = detail::evaluated(x_arg);
+  const auto& dlogits = detail::evaluated(dlogits_arg);
+  constexpr const char* func = "subspace::GcrHead::backward";
+  if (dlogits.rows() != classes() || dlogits.cols() != x.cols())  // before any GEMM
+    throw DimensionMismatch(detail::message(func, ": dL/dlogits must be ",
+                                            detail::shape(classes(), x.cols()), ", got ",
+                                            detail::shape(dlogits.rows(), dlogits.cols())));
+  detail::require_finite(dlogits, func, "dL/dlogits");
+  Matrix p, xh, out;
+  Norms norms;
+  forward(x, xh, norms, p, out);
+  const Index k = subspace_dim(), b = x.cols();
+  const Scalar sc = Scalar(opt_.scale);
+  // Q = D s P / |P| blockwise (0 where P = 0), in place of P.
+  for (Index j = 0; j < b; ++j)
+    for (Index c = 0; c < classes(); ++c) {
+      auto blk = p.col(j).segment(c * k, k);
+      const Scalar nrm = out(c, j) / sc;  // |P_cb|
+      if (nrm > Scalar(0))
+        blk *= dlogits(c, j) * sc / nrm;
+      else
+        blk.setZero();
+    }
+  Gradients g;
+  g.dbases.noalias() = xh * p.transpose();
+  g.dx.noalias() = s_.basis() * p;  // dL/dx_hat
+  if (opt_.normalize_features) {
+    for (Index j = 0; j < b; ++j) {  // (I - x_hat x_hat^T) g / |x|, |x| = a nrm; 0 for x = 0
+      auto col = g.dx.col(j);
+      if (!(norms(0, j) > Scalar(0))) {
+        col.setZero();
+        continue;
+      }
+      col -= xh.col(j) * xh.col(j).dot(col);
+      col = (col / norms(1, j)) / norms(0, j);
+    }
+  }
+  return g;
+}
+
+template <class Scalar_>
+auto GcrHead<Scalar_>::save(std::ostream& os) const -> void {
+  detail::write_header(os, "subspace::GcrHead", 1);
+  os.precision(17);
+  os << opt_.scale << ' ' << (opt_.normalize_features ? 1 : 0) << ' ' << subspace_dim() << '\n';
+  detail::write_matrix(os, s_.basis());
+  if (!os) throw FormatError("subspace::GcrHead::save: the stream failed");
+}
+
+template <class Scalar_>
+auto GcrHead<Scalar_>::load(std::istream& is) -> void {
+  constexpr const char* func = "subspace::GcrHead::load";
+  detail::guarded_load(func, [&] {
+    detail::read_header(is, "subspace::GcrHead", 1, func);
+    GcrOptions o;
+    o.scale = detail::read_value<double>(is, func, "scale");
+    const int norm = detail::read_value<int>(is, func, "normalization flag");
+    const long long k = detail::read_value<long long>(is, func, "k");
+    Matrix s;
+    detail::read_matrix(is, s, func, "bases");
+    detail::expect_end(is, func);
+    if (!(o.scale > 0) || !std::isfinite(o.scale) || (norm != 0 && norm != 1) || k < 1 ||
+        k > s.rows() || s.cols() % k != 0 || s.cols() == 0)
+      throw FormatError(detail::message(func, ": inconsistent head"));
+    o.normalize_features = norm == 1;
+    const Index kk = static_cast<Index>(k);
+    const Scalar tol = Tolerance<Scalar>::orthonormality(s.rows());
+    for (Index c = 0; c < s.cols() / kk; ++c) {  // always, even with SUBSPACE_NO_INPUT_CHECKS
+      const auto b = s.middleCols(c * kk, kk);
+      const Scalar err = (b.transpose() * b - Matrix::Identity(kk, kk)).cwiseAbs().maxCoeff();
+      if (!(err <= tol))
+        throw FormatError(detail::message(func, ": basis of class ", c,
+                                          " is not orthonormal: max|S^T S - I| = ", err));
+    }
+    try {
+      *this = GcrHead(Bases::from_orthonormal(s, kk), o);
+    } catch (const InvalidArgument& e) {
+      throw FormatError(detail::message(func, ": ", e.what()));
+    }
+  });
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GcrHead<Scalar_>::forward(const Eigen::MatrixBase<Derived>& x, Matrix& xh, Norms& norms,
+                               Matrix& p, Matrix& out) const -> void {
+  constexpr const char* func = "subspace::GcrHead::logits";
+  if (x.rows() != feature_dim())
+    throw DimensionMismatch(
+        detail::message(func, ": features must have ", feature_dim(), " rows, got ",
+                        detail::shape(x.rows(), x.cols()),
+                        detail::transposed_hint(x.rows(), x.cols(), feature_dim(), "X")));
+  detail::require_finite(x, func, "features");
+  const Index b = x.cols(), k = subspace_dim(), c = classes();
+  xh = x;
+  if (opt_.normalize_features) normalize_columns(xh, &norms);
+  p.resize(c * k, b);
+  p.noalias() = s_.basis().transpose() * xh;
+  // Grouped column norms: P viewed as k x (C B), column norms, viewed back as C x B.
+  out.resize(c, b);
+  Eigen::Map<const Matrix> blocks(p.data(), k, c * b);
+  Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> flat(out.data(), c * b);
+  flat = blocks.colwise().norm() * Scalar(opt_.scale);
+  if (!flat.allFinite())  // |P_cb| overflowed in the sum of squares (unnormalized features)
+    flat = blocks.colwise().stableNorm() * Scalar(opt_.scale);
+}
+/// \endcond
 
 /// @}
 }  // namespace subspace
@@ -366,6 +402,9 @@ class GcrHead {
 /// The explicit instantiations of this header in compiled mode (detail/compiled.hpp): P is
 /// `extern template` for users of subspace::compiled, `template` in its sources (src/).
 #define SUBSPACE_GCR_TEMPLATES(P, S)                                                          \
+  P subspace::GcrHead<S> subspace::GcrHead<S>::random(subspace::Index, subspace::Index,       \
+                                                      subspace::Index, std::mt19937_64&,      \
+                                                      const subspace::GcrOptions&);           \
   P class subspace::GcrHead<S>;                                                               \
   P SUBSPACE_MATX(S) subspace::GcrHead<S>::logits(const Eigen::MatrixBase<SUBSPACE_MATX(S)>&) \
       const;                                                                                  \

@@ -98,77 +98,7 @@ class GradientProjectionMemory {
   /// Throws DimensionMismatch (R has != d rows or no column), NonFiniteInput, InvalidParameter
   /// (eps outside (0, 1]). When the memory is already saturated it reports so and adds nothing.
   template <class Derived>
-  MemoryUpdate update(const Eigen::MatrixBase<Derived>& r_arg, double eps) {
-    const auto& r = detail::evaluated(r_arg);
-    constexpr const char* func = "subspace::GradientProjectionMemory::update";
-    if (r.rows() != dim() || r.cols() < 1)
-      throw DimensionMismatch(detail::message(
-          func, ": R must be ", dim(), " x s with s >= 1, got ", detail::shape(r.rows(), r.cols()),
-          detail::transposed_hint(r.rows(), r.cols(), dim(), "R")));
-    if (!(eps > 0.0 && eps <= 1.0))
-      throw InvalidParameter(detail::message(func, ": the threshold must be in (0, 1], got ", eps));
-    detail::require_finite(r, func, "R");
-    MemoryUpdate rep;
-    rep.dim = dim();
-    // Energies and directions do not depend on the scale of R: divide by max|R| first, so
-    // |R|_F^2 neither overflows nor underflows whatever the activations' magnitude.
-    Matrix rr = r;
-    const Scalar amax = rr.cwiseAbs().maxCoeff();
-    if (amax > Scalar(0)) rr /= amax;
-    const Scalar total = rr.squaredNorm();
-    Matrix resid = rr;
-    Scalar held = 0;
-    if (size() > 0) {
-      Matrix mr(size(), rr.cols());
-      mr.noalias() = m_.transpose() * rr;
-      held = mr.squaredNorm();
-      resid.noalias() -= m_ * mr;
-    }
-    rep.energy_before = total > 0 ? double(std::min(Scalar(1), held / total)) : 1.0;
-    Index k = 0;
-    Scalar held_after = held;
-    if (!saturated() && total > 0 && rep.energy_before < eps) {
-      const auto res = svd_basis(resid, RankRule::automatic());
-      // The numerical rank of the residual is judged against the scale of R, not of the
-      // residual itself: directions below max(d, s) eps |R|_2 are rounding of what M holds.
-      const Scalar floor =
-          Scalar(std::max(rr.rows(), rr.cols())) * Tolerance<Scalar>::epsilon() * std::sqrt(total);
-      Scalar acc = held;
-      const Scalar target = Scalar(eps) * total * (Scalar(1) - 10 * Tolerance<Scalar>::epsilon());
-      while (k < res.rank && k < dim() - size() && acc < target && res.singular_values(k) > floor) {
-        acc += res.singular_values(k) * res.singular_values(k);
-        ++k;
-      }
-      if (k > 0) {
-        Matrix add = res.basis.leftCols(k);
-        if (size() > 0) {  // one more Gram-Schmidt pass against M, then QR among themselves
-          Matrix ma(size(), k);
-          ma.noalias() = m_.transpose() * add;
-          add.noalias() -= m_ * ma;
-        }
-        Eigen::HouseholderQR<Matrix> qr(add);
-        add = qr.householderQ() * Matrix::Identity(dim(), k);
-        Matrix ar(k,
-                  rr.cols());  // the grown memory holds |M^T R|^2 + |A^T R|^2 (A orthogonal to M)
-        ar.noalias() = add.transpose() * rr;
-        held_after += ar.squaredNorm();
-        Matrix grown(dim(), size() + k);
-        grown << m_, add;
-        m_.swap(grown);
-        // For m > d/2 the projections go through a basis N of the complement (I - M M^T =
-        // N N^T), built here once per update (O(d^3)), so that `project` stays a pure const
-        // function, safe to call from several threads.
-        comp_ = 2 * size() > dim() ? complement(m_) : Matrix(dim(), 0);
-      }
-    }
-    rep.added = k;
-    rep.size = size();
-    rep.saturated = saturated();
-    rep.energy_after =
-        total > 0 ? double(std::min(Scalar(1), held_after / total)) : rep.energy_before;
-    rep.bytes = std::size_t(dim()) * std::size_t(size()) * sizeof(Scalar);
-    return rep;
-  }
+  MemoryUpdate update(const Eigen::MatrixBase<Derived>& r_arg, double eps);
 
   /// In place, G <- G (I - M M^T) for the gradient G (out x d) of a dense layer y = W x with W
   /// out x d (the PyTorch / Eigen layout): the step no longer changes W x for x in span(M).
@@ -215,21 +145,7 @@ class GradientProjectionMemory {
   /// Cost 4 d out min(m, d - m) flops; same complement, thread-safety and allocation rules.
   /// Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
-  void project_transposed(Eigen::MatrixBase<Derived>& g) const {
-    constexpr const char* func = "subspace::GradientProjectionMemory::project_transposed";
-    if (g.rows() != dim())
-      throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " rows, got ",
-                                              detail::shape(g.rows(), g.cols())));
-    detail::require_finite(g, func, "G");
-    if (size() == 0) return;
-    if (use_complement()) {
-      const Matrix work = comp_.transpose() * g;
-      g.noalias() = comp_ * work;
-      return;
-    }
-    const Matrix work = m_.transpose() * g;
-    g.noalias() -= m_ * work;
-  }
+  void project_transposed(Eigen::MatrixBase<Derived>& g) const;
 
  private:
   /// For m > d/2 the projections use the orthonormal basis N of the complement (I - M M^T =
@@ -239,6 +155,104 @@ class GradientProjectionMemory {
   Matrix m_;
   Matrix comp_;  ///< d x (d - m) complement basis when m > d/2, else d x 0
 };
+
+// ---- GradientProjectionMemory: out-of-class definitions (not implicitly inline, so that compiled
+// mode instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_>
+template <class Derived>
+auto GradientProjectionMemory<Scalar_>::update(const Eigen::MatrixBase<Derived>& r_arg, double eps)
+    -> MemoryUpdate {
+  const auto& r = detail::evaluated(r_arg);
+  constexpr const char* func = "subspace::GradientProjectionMemory::update";
+  if (r.rows() != dim() || r.cols() < 1)
+    throw DimensionMismatch(detail::message(
+        func, ": R must be ", dim(), " x s with s >= 1, got ", detail::shape(r.rows(), r.cols()),
+        detail::transposed_hint(r.rows(), r.cols(), dim(), "R")));
+  if (!(eps > 0.0 && eps <= 1.0))
+    throw InvalidParameter(detail::message(func, ": the threshold must be in (0, 1], got ", eps));
+  detail::require_finite(r, func, "R");
+  MemoryUpdate rep;
+  rep.dim = dim();
+  // Energies and directions do not depend on the scale of R: divide by max|R| first, so
+  // |R|_F^2 neither overflows nor underflows whatever the activations' magnitude.
+  Matrix rr = r;
+  const Scalar amax = rr.cwiseAbs().maxCoeff();
+  if (amax > Scalar(0)) rr /= amax;
+  const Scalar total = rr.squaredNorm();
+  Matrix resid = rr;
+  Scalar held = 0;
+  if (size() > 0) {
+    Matrix mr(size(), rr.cols());
+    mr.noalias() = m_.transpose() * rr;
+    held = mr.squaredNorm();
+    resid.noalias() -= m_ * mr;
+  }
+  rep.energy_before = total > 0 ? double(std::min(Scalar(1), held / total)) : 1.0;
+  Index k = 0;
+  Scalar held_after = held;
+  if (!saturated() && total > 0 && rep.energy_before < eps) {
+    const auto res = svd_basis(resid, RankRule::automatic());
+    // The numerical rank of the residual is judged against the scale of R, not of the
+    // residual itself: directions below max(d, s) eps |R|_2 are rounding of what M holds.
+    const Scalar floor =
+        Scalar(std::max(rr.rows(), rr.cols())) * Tolerance<Scalar>::epsilon() * std::sqrt(total);
+    Scalar acc = held;
+    const Scalar target = Scalar(eps) * total * (Scalar(1) - 10 * Tolerance<Scalar>::epsilon());
+    while (k < res.rank && k < dim() - size() && acc < target && res.singular_values(k) > floor) {
+      acc += res.singular_values(k) * res.singular_values(k);
+      ++k;
+    }
+    if (k > 0) {
+      Matrix add = res.basis.leftCols(k);
+      if (size() > 0) {  // one more Gram-Schmidt pass against M, then QR among themselves
+        Matrix ma(size(), k);
+        ma.noalias() = m_.transpose() * add;
+        add.noalias() -= m_ * ma;
+      }
+      Eigen::HouseholderQR<Matrix> qr(add);
+      add = qr.householderQ() * Matrix::Identity(dim(), k);
+      Matrix ar(k,
+                rr.cols());  // the grown memory holds |M^T R|^2 + |A^T R|^2 (A orthogonal to M)
+      ar.noalias() = add.transpose() * rr;
+      held_after += ar.squaredNorm();
+      Matrix grown(dim(), size() + k);
+      grown << m_, add;
+      m_.swap(grown);
+      // For m > d/2 the projections go through a basis N of the complement (I - M M^T =
+      // N N^T), built here once per update (O(d^3)), so that `project` stays a pure const
+      // function, safe to call from several threads.
+      comp_ = 2 * size() > dim() ? complement(m_) : Matrix(dim(), 0);
+    }
+  }
+  rep.added = k;
+  rep.size = size();
+  rep.saturated = saturated();
+  rep.energy_after =
+      total > 0 ? double(std::min(Scalar(1), held_after / total)) : rep.energy_before;
+  rep.bytes = std::size_t(dim()) * std::size_t(size()) * sizeof(Scalar);
+  return rep;
+}
+
+template <class Scalar_>
+template <class Derived>
+auto GradientProjectionMemory<Scalar_>::project_transposed(Eigen::MatrixBase<Derived>& g) const
+    -> void {
+  constexpr const char* func = "subspace::GradientProjectionMemory::project_transposed";
+  if (g.rows() != dim())
+    throw DimensionMismatch(detail::message(func, ": G must have ", dim(), " rows, got ",
+                                            detail::shape(g.rows(), g.cols())));
+  detail::require_finite(g, func, "G");
+  if (size() == 0) return;
+  if (use_complement()) {
+    const Matrix work = comp_.transpose() * g;
+    g.noalias() = comp_ * work;
+    return;
+  }
+  const Matrix work = m_.transpose() * g;
+  g.noalias() -= m_ * work;
+}
+/// \endcond
 
 /// The second strategy (file comment): protection of the top singular subspaces of a layer's
 /// weights. After a task, `update(W)` takes the SVD W = U S V^T (W out x d) and keeps the
@@ -271,22 +285,7 @@ class SpectralProtection {
   /// Recomputes the protected subspaces from the current weights W (out x d). Cost: the SVD of
   /// W, O(out d min(out, d)). Throws DimensionMismatch, NonFiniteInput.
   template <class Derived>
-  Index update(const Eigen::MatrixBase<Derived>& w_arg) {
-    const auto& w = detail::evaluated(w_arg);
-    constexpr const char* func = "subspace::SpectralProtection::update";
-    if (w.rows() != u_.rows() || w.cols() != v_.rows())
-      throw DimensionMismatch(detail::message(func, ": W must be ",
-                                              detail::shape(u_.rows(), v_.rows()), ", got ",
-                                              detail::shape(w.rows(), w.cols())));
-    detail::require_finite(w, func, "W");
-    const Matrix wm = w;
-    Eigen::BDCSVD<Matrix> svd(wm, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    detail::require_svd_ok(svd, func);
-    const Index r = RankRule::energy(f_).select(svd.singularValues(), wm.rows(), wm.cols(), func);
-    u_ = svd.matrixU().leftCols(r);
-    v_ = svd.matrixV().leftCols(r);
-    return r;
-  }
+  Index update(const Eigen::MatrixBase<Derived>& w_arg);
 
   /// In place, G <- (I - U U^T) G (I - V V^T) for G out x d. Cost 4 out d r flops (two rank-r
   /// corrections). Thread-safe const member, as GradientProjectionMemory::project (one r x d
@@ -315,6 +314,29 @@ class SpectralProtection {
   Matrix u_, v_;
   double f_;
 };
+
+// ---- SpectralProtection: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Scalar_>
+template <class Derived>
+auto SpectralProtection<Scalar_>::update(const Eigen::MatrixBase<Derived>& w_arg) -> Index {
+  const auto& w = detail::evaluated(w_arg);
+  constexpr const char* func = "subspace::SpectralProtection::update";
+  if (w.rows() != u_.rows() || w.cols() != v_.rows())
+    throw DimensionMismatch(detail::message(func, ": W must be ",
+                                            detail::shape(u_.rows(), v_.rows()), ", got ",
+                                            detail::shape(w.rows(), w.cols())));
+  detail::require_finite(w, func, "W");
+  const Matrix wm = w;
+  Eigen::BDCSVD<Matrix> svd(wm, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  detail::require_svd_ok(svd, func);
+  const Index r = RankRule::energy(f_).select(svd.singularValues(), wm.rows(), wm.cols(), func);
+  u_ = svd.matrixU().leftCols(r);
+  v_ = svd.matrixV().leftCols(r);
+  return r;
+}
+/// \endcond
 
 /// @}
 }  // namespace subspace

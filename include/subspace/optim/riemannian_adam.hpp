@@ -90,47 +90,10 @@ class RiemannianAdam {
   /// One step; returns the Riemannian gradient at the old x. Throws DimensionMismatch and
   /// NonFiniteInput (x unchanged).
   template <class Derived>
-  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) {
-    const auto& egrad = detail::evaluated(egrad_arg);
-    const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
-    detail::require_finite(eg, "subspace::RiemannianAdam::step", "G");
-    Tangent g = x.project(eg);
-    const Vector g2 = detail::component_sq_norms(x, g);
-    if (steps_ == 0 || m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()) {
-      m_ = Tangent::Zero(g.rows(), g.cols());
-      v_ = Vector::Zero(g2.size());
-      vmax_ = Vector::Zero(g2.size());
-      steps_ = 0;
-    }
-    // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
-    // steps the bias corrections are exactly 1 either way.
-    if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
-    const Scalar b1 = Scalar(opt_.beta1), b2 = Scalar(opt_.beta2);
-    m_ = b1 * m_ + (1 - b1) * g;
-    v_ = b2 * v_ + (1 - b2) * g2;
-    const Vector& vh = opt_.amsgrad ? (vmax_ = vmax_.cwiseMax(v_)) : v_;
-    const Scalar bc1 = Scalar(1 - std::pow(opt_.beta1, static_cast<double>(steps_)));
-    const Scalar bc2 = Scalar(1 - std::pow(opt_.beta2, static_cast<double>(steps_)));
-    Vector factor(vh.size());
-    for (Index c = 0; c < vh.size(); ++c)
-      factor(c) =
-          Scalar(-opt_.learning_rate) / bc1 / (std::sqrt(vh(c) / bc2) + Scalar(opt_.epsilon));
-    Tangent dir = m_;
-    detail::scale_components(x, dir, factor);
-    Point next = x.retract(dir, opt_.retraction);
-    m_ = x.transport(m_, next);
-    x = std::move(next);
-    return g;
-  }
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg);
 
   /// Writes step count, first moment and second moments (text format of detail/serialize.hpp).
-  void save(std::ostream& os) const {
-    detail::write_header(os, "subspace::RiemannianAdam", 1);
-    os << steps_ << '\n';
-    detail::write_matrix(os, m_);
-    detail::write_matrix(os, v_);
-    detail::write_matrix(os, vmax_);
-  }
+  void save(std::ostream& os) const;
   /// Restores a state written by `save`, read as untrusted input (rules of
   /// detail/serialize.hpp: size limit `max_load_elements`, no trailing data, std::bad_alloc
   /// mapped). Throws FormatError, the optimiser unchanged, on an unreadable stream, a wrong
@@ -139,31 +102,7 @@ class RiemannianAdam {
   /// one second moment and a first moment whose columns split evenly among them), a negative
   /// second moment or maximum, or a step count outside [0, 2^63 - 2] (so the next step cannot
   /// overflow). Cost: one pass over the stream.
-  void load(std::istream& is) {
-    constexpr const char* f = "subspace::RiemannianAdam::load";
-    detail::guarded_load(f, [&] {
-      detail::read_header(is, "subspace::RiemannianAdam", 1, f);
-      const long long steps = detail::read_value<long long>(is, f, "step count");
-      Tangent m;
-      Vector v, vmax;
-      detail::read_matrix(is, m, f, "first moment");
-      detail::read_matrix(is, v, f, "second moment");
-      detail::read_matrix(is, vmax, f, "AMSGrad maximum");
-      detail::expect_end(is, f);
-      if (steps < 0 || steps == std::numeric_limits<long long>::max() || v.size() != vmax.size())
-        throw FormatError(detail::message(f, ": inconsistent state (step count ", steps, ", ",
-                                          v.size(), " second moments, ", vmax.size(), " maxima)"));
-      if (steps > 0 && (v.size() == 0 || m.size() == 0 || m.cols() % v.size() != 0))
-        throw FormatError(detail::message(f, ": first moment ", detail::shape(m.rows(), m.cols()),
-                                          " does not fit ", v.size(), " second moments"));
-      if ((v.array() < Scalar(0)).any() || (vmax.array() < Scalar(0)).any())
-        throw FormatError(detail::message(f, ": negative second moment"));
-      steps_ = steps;
-      m_ = std::move(m);
-      v_ = std::move(v);
-      vmax_ = std::move(vmax);
-    });
-  }
+  void load(std::istream& is);
 
  private:
   AdamOptions opt_;
@@ -171,6 +110,80 @@ class RiemannianAdam {
   Vector v_, vmax_;
   long long steps_ = 0;
 };
+
+// ---- RiemannianAdam: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Point>
+template <class Derived>
+auto RiemannianAdam<Point>::step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) -> Tangent {
+  const auto& egrad = detail::evaluated(egrad_arg);
+  const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
+  detail::require_finite(eg, "subspace::RiemannianAdam::step", "G");
+  Tangent g = x.project(eg);
+  const Vector g2 = detail::component_sq_norms(x, g);
+  if (steps_ == 0 || m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()) {
+    m_ = Tangent::Zero(g.rows(), g.cols());
+    v_ = Vector::Zero(g2.size());
+    vmax_ = Vector::Zero(g2.size());
+    steps_ = 0;
+  }
+  // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
+  // steps the bias corrections are exactly 1 either way.
+  if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
+  const Scalar b1 = Scalar(opt_.beta1), b2 = Scalar(opt_.beta2);
+  m_ = b1 * m_ + (1 - b1) * g;
+  v_ = b2 * v_ + (1 - b2) * g2;
+  const Vector& vh = opt_.amsgrad ? (vmax_ = vmax_.cwiseMax(v_)) : v_;
+  const Scalar bc1 = Scalar(1 - std::pow(opt_.beta1, static_cast<double>(steps_)));
+  const Scalar bc2 = Scalar(1 - std::pow(opt_.beta2, static_cast<double>(steps_)));
+  Vector factor(vh.size());
+  for (Index c = 0; c < vh.size(); ++c)
+    factor(c) = Scalar(-opt_.learning_rate) / bc1 / (std::sqrt(vh(c) / bc2) + Scalar(opt_.epsilon));
+  Tangent dir = m_;
+  detail::scale_components(x, dir, factor);
+  Point next = x.retract(dir, opt_.retraction);
+  m_ = x.transport(m_, next);
+  x = std::move(next);
+  return g;
+}
+
+template <class Point>
+auto RiemannianAdam<Point>::save(std::ostream& os) const -> void {
+  detail::write_header(os, "subspace::RiemannianAdam", 1);
+  os << steps_ << '\n';
+  detail::write_matrix(os, m_);
+  detail::write_matrix(os, v_);
+  detail::write_matrix(os, vmax_);
+}
+
+template <class Point>
+auto RiemannianAdam<Point>::load(std::istream& is) -> void {
+  constexpr const char* f = "subspace::RiemannianAdam::load";
+  detail::guarded_load(f, [&] {
+    detail::read_header(is, "subspace::RiemannianAdam", 1, f);
+    const long long steps = detail::read_value<long long>(is, f, "step count");
+    Tangent m;
+    Vector v, vmax;
+    detail::read_matrix(is, m, f, "first moment");
+    detail::read_matrix(is, v, f, "second moment");
+    detail::read_matrix(is, vmax, f, "AMSGrad maximum");
+    detail::expect_end(is, f);
+    if (steps < 0 || steps == std::numeric_limits<long long>::max() || v.size() != vmax.size())
+      throw FormatError(detail::message(f, ": inconsistent state (step count ", steps, ", ",
+                                        v.size(), " second moments, ", vmax.size(), " maxima)"));
+    if (steps > 0 && (v.size() == 0 || m.size() == 0 || m.cols() % v.size() != 0))
+      throw FormatError(detail::message(f, ": first moment ", detail::shape(m.rows(), m.cols()),
+                                        " does not fit ", v.size(), " second moments"));
+    if ((v.array() < Scalar(0)).any() || (vmax.array() < Scalar(0)).any())
+      throw FormatError(detail::message(f, ": negative second moment"));
+    steps_ = steps;
+    m_ = std::move(m);
+    v_ = std::move(v);
+    vmax_ = std::move(vmax);
+  });
+}
+/// \endcond
 
 /// @}
 }  // namespace subspace

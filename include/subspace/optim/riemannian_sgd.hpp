@@ -87,67 +87,18 @@ class RiemannianSGD {
   /// One step: x <- R_x(-lr * dir). Returns the Riemannian gradient g at the old x. Throws
   /// DimensionMismatch (G not the shape of x) and NonFiniteInput (G has NaN/Inf; x unchanged).
   template <class Derived>
-  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) {
-    const auto& egrad = detail::evaluated(egrad_arg);
-    const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
-    detail::require_finite(eg, "subspace::RiemannianSGD::step", "G");
-    Tangent g = x.project(eg);
-    const Scalar mu = Scalar(opt_.momentum);
-    Tangent dir;
-    if (mu > Scalar(0)) {
-      if (!has_buf_ || buf_.rows() != g.rows() || buf_.cols() != g.cols())
-        buf_ = g;
-      else
-        buf_ = mu * buf_ + Scalar(1 - opt_.dampening) * g;
-      dir = opt_.nesterov ? Tangent(g + mu * buf_) : buf_;
-    } else {
-      dir = g;
-    }
-    Point next = x.retract(Scalar(-opt_.learning_rate) * dir, opt_.retraction);
-    if (mu > Scalar(0)) {
-      buf_ = x.transport(buf_, next);
-      has_buf_ = true;
-    }
-    x = std::move(next);
-    // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
-    // steps the bias corrections are exactly 1 either way.
-    if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
-    return g;
-  }
+  Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg);
 
   /// Writes the state (step count and momentum buffer) in the text format of
   /// detail/serialize.hpp; options are not saved (they belong to the caller's configuration).
-  void save(std::ostream& os) const {
-    detail::write_header(os, "subspace::RiemannianSGD", 1);
-    os << steps_ << ' ' << (has_buf_ ? 1 : 0) << '\n';
-    detail::write_matrix(os, buf_);
-  }
+  void save(std::ostream& os) const;
   /// Restores a state written by `save`, read as untrusted input (rules of
   /// detail/serialize.hpp: size limit `max_load_elements`, no trailing data, std::bad_alloc
   /// mapped). Throws FormatError, the optimiser unchanged, on an unreadable stream, a wrong
   /// header, truncation, an unparsable or non-finite value, a buffer whose shape does not fit
   /// Tangent, a step count outside [0, 2^63 - 2] (so the next step cannot overflow), or a
   /// buffer flagged present but empty. Cost: one pass over the stream.
-  void load(std::istream& is) {
-    constexpr const char* f = "subspace::RiemannianSGD::load";
-    detail::guarded_load(f, [&] {
-      detail::read_header(is, "subspace::RiemannianSGD", 1, f);
-      const long long steps = detail::read_value<long long>(is, f, "step count");
-      const int has_buf = detail::read_value<int>(is, f, "buffer flag");
-      Tangent buf;
-      detail::read_matrix(is, buf, f, "momentum buffer");
-      detail::expect_end(is, f);
-      if (steps < 0 || steps == std::numeric_limits<long long>::max() ||
-          (has_buf != 0 && has_buf != 1))
-        throw FormatError(detail::message(f, ": inconsistent state (step count ", steps,
-                                          ", buffer flag ", has_buf, ")"));
-      if (has_buf == 1 && buf.size() == 0)
-        throw FormatError(detail::message(f, ": a momentum buffer flagged present is empty"));
-      steps_ = steps;
-      has_buf_ = has_buf == 1;
-      buf_ = std::move(buf);
-    });
-  }
+  void load(std::istream& is);
 
  private:
   SGDOptions opt_;
@@ -155,6 +106,69 @@ class RiemannianSGD {
   bool has_buf_ = false;
   long long steps_ = 0;
 };
+
+// ---- RiemannianSGD: out-of-class definitions (not implicitly inline, so that compiled mode
+// instantiates them once; detail/compiled.hpp). Documented at their declarations. ----
+/// \cond OUT_OF_CLASS_DEFINITIONS
+template <class Point>
+template <class Derived>
+auto RiemannianSGD<Point>::step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg) -> Tangent {
+  const auto& egrad = detail::evaluated(egrad_arg);
+  const auto& eg = egrad.eval();  // an expression (even a random one) is evaluated once
+  detail::require_finite(eg, "subspace::RiemannianSGD::step", "G");
+  Tangent g = x.project(eg);
+  const Scalar mu = Scalar(opt_.momentum);
+  Tangent dir;
+  if (mu > Scalar(0)) {
+    if (!has_buf_ || buf_.rows() != g.rows() || buf_.cols() != g.cols())
+      buf_ = g;
+    else
+      buf_ = mu * buf_ + Scalar(1 - opt_.dampening) * g;
+    dir = opt_.nesterov ? Tangent(g + mu * buf_) : buf_;
+  } else {
+    dir = g;
+  }
+  Point next = x.retract(Scalar(-opt_.learning_rate) * dir, opt_.retraction);
+  if (mu > Scalar(0)) {
+    buf_ = x.transport(buf_, next);
+    has_buf_ = true;
+  }
+  x = std::move(next);
+  // Saturates (a loaded state may hold any count): never a signed overflow; beyond 2^63
+  // steps the bias corrections are exactly 1 either way.
+  if (steps_ < std::numeric_limits<long long>::max()) ++steps_;
+  return g;
+}
+
+template <class Point>
+auto RiemannianSGD<Point>::save(std::ostream& os) const -> void {
+  detail::write_header(os, "subspace::RiemannianSGD", 1);
+  os << steps_ << ' ' << (has_buf_ ? 1 : 0) << '\n';
+  detail::write_matrix(os, buf_);
+}
+
+template <class Point>
+auto RiemannianSGD<Point>::load(std::istream& is) -> void {
+  constexpr const char* f = "subspace::RiemannianSGD::load";
+  detail::guarded_load(f, [&] {
+    detail::read_header(is, "subspace::RiemannianSGD", 1, f);
+    const long long steps = detail::read_value<long long>(is, f, "step count");
+    const int has_buf = detail::read_value<int>(is, f, "buffer flag");
+    Tangent buf;
+    detail::read_matrix(is, buf, f, "momentum buffer");
+    detail::expect_end(is, f);
+    if (steps < 0 || steps == std::numeric_limits<long long>::max() ||
+        (has_buf != 0 && has_buf != 1))
+      throw FormatError(detail::message(f, ": inconsistent state (step count ", steps,
+                                        ", buffer flag ", has_buf, ")"));
+    if (has_buf == 1 && buf.size() == 0)
+      throw FormatError(detail::message(f, ": a momentum buffer flagged present is empty"));
+    steps_ = steps;
+    has_buf_ = has_buf == 1;
+    buf_ = std::move(buf);
+  });
+}
+/// \endcond
 
 /// @}
 }  // namespace subspace
