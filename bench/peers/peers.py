@@ -331,8 +331,7 @@ def main():
           f"BLAS {blas[0]['internal_api'] + ' ' + blas[0]['version'] if blas else '?'}"
           f"{' (' + blas[0].get('architecture', '') + ')' if blas else ''}; "
           f"OpenBLAS kernel {blas[0].get('architecture', '?')} "
-          f"({'pinned by the user' if USER_PINNED else 'pinned by peers.py: best for this CPU'}, "
-          f"best for this CPU: {best_openblas_kernel(CPU_FLAGS) or '?'}, "
+          f"({'pinned by the user, best for this CPU: ' + str(best_openblas_kernel(CPU_FLAGS)) if USER_PINNED else 'pinned by peers.py: best for this CPU'}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     for dt, (eig, bl) in peak.items():
         print(f"# GEMM 1024^3 {dt}: Eigen {eig:.1f} GFLOP/s, BLAS {bl:.1f} GFLOP/s; "
