@@ -11,16 +11,21 @@
 // headers stay the single source, and header-only behaves exactly as before.
 //
 // Macros:
-//  * SUBSPACE_COMPILED: defined by the subspace::compiled target for the code that links it;
-//    turns the extern declarations on.
-//  * SUBSPACE_BUILDING_COMPILED: defined only while building the library itself (src/*.cpp),
-//    which writes the matching explicit instantiation definitions.
+//  * SUBSPACE_COMPILED: defined by the subspace::compiled target, for the code that links it
+//    and for the library's own sources; turns the extern declarations on. Each source of the
+//    library (src/*.cpp) then writes the explicit instantiation definitions of its own lists
+//    (a definition may follow the declaration) and sees the other sources' lists as extern,
+//    so nothing is instantiated twice.
 //
 // What is covered: the decompositions (JacobiSVD, BDCSVD, HouseholderQR, ColPivHouseholderQR,
 // SelfAdjointEigenSolver of Eigen::MatrixX{d,f}), the class templates PCA, GcrHead,
-// GradientProjectionMemory and SpectralProtection, and the public free functions called with
-// Eigen::MatrixX{d,f} arguments. Anything else (fixed sizes, expression arguments, other
-// scalar types) is instantiated in the user's unit as in header-only mode, so the compiled
+// GradientProjectionMemory, SpectralProtection, the dynamic Grassmann, Stiefel and
+// GrassmannProduct points and RiemannianSGD / RiemannianAdam over them (with their member
+// templates called with MatrixX{d,f} arguments and std::mt19937_64), and the public free
+// functions called with Eigen::MatrixX{d,f} arguments. Heavy members are defined out of class:
+// an in-class member is implicitly inline, and compilers instantiate inline members of an
+// extern template anyway in order to inline them. Anything else (fixed sizes, expression arguments,
+// other scalar types) is instantiated in the user's unit as in header-only mode, so the compiled
 // mode never changes which code runs, only where it is compiled.
 //
 // The library and its users must agree on everything that changes a function body: NDEBUG,
@@ -28,7 +33,7 @@
 // SUBSPACE_NO_INPUT_CHECKS, EIGEN_* configuration macros and the target instruction set
 // (-march). The CMake target builds the library with its users' compiler and flags when it
 // is added with add_subdirectory; an installed subspace::compiled carries the flags it was
-// built with (see the README, "Compiled mode").
+// built with (see the README, "Header-only or compiled mode").
 #pragma once
 
 #include <Eigen/Core>
@@ -36,7 +41,7 @@
 #include <Eigen/QR>
 #include <Eigen/SVD>
 
-#if defined(SUBSPACE_COMPILED) && !defined(SUBSPACE_BUILDING_COMPILED)
+#if defined(SUBSPACE_COMPILED)
 /// Defined when this unit uses the compiled library: the lists below become extern
 /// declarations (internal; see detail/compiled.hpp).
 #define SUBSPACE_EXTERN_TEMPLATES 1
