@@ -3,11 +3,15 @@
 #   scripts/install-deps.sh        build, tests, examples, benchmarks
 #   scripts/install-deps.sh ci     also clang, clang-format, doxygen and NumPy (what .ci/run checks)
 #   scripts/install-deps.sh peers  also NumPy, SciPy, scikit-learn and OpenBLAS (bench/peers/)
+#   scripts/install-deps.sh mpi    also Open MPI (subspace::mpi, SUBSPACE_WITH_MPI)
 set -eu
 pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist"
 # ci: clang and its sanitizer/fuzzer runtimes (libclang-rt), clang-format, doxygen, NumPy.
 if [ "${1:-}" = ci ]; then
   pkgs="$pkgs clang libclang-rt-14-dev clang-format doxygen python3-numpy"
+fi
+if [ "${1:-}" = mpi ]; then
+  pkgs="$pkgs libopenmpi-dev openmpi-bin"
 fi
 # OpenBLAS: NumPy on Debian otherwise runs on the reference BLAS, which no one benchmarks against.
 if [ "${1:-}" = peers ]; then
