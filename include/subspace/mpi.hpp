@@ -187,6 +187,7 @@ struct Outcome {
   int code = 0;
   std::string what;
 };
+/// \cond INTERNAL_MACROS
 // The typed errors that travel between ranks: one list for the codes, the catches and the
 // throws (an error of another type arrives as MpiError with its text).
 #define SUBSPACE_MPI_ERRORS(X) \
@@ -235,6 +236,7 @@ Outcome attempt(F&& f) noexcept {
   throw MpiError(text);
 }
 #undef SUBSPACE_MPI_ERRORS
+/// \endcond
 
 /// Collective: if any rank's outcome is an error, every rank throws the error of the lowest
 /// failing rank (same type, same text). One MPI_Allgather of an int; a broadcast more on error.
