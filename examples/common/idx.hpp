@@ -78,20 +78,17 @@ inline std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std
 
 }  // namespace detail
 
-/// Reads an IDX file of unsigned bytes, gzip-compressed or not (zlib detects which).
-/// Cost: one pass over the file. Throws DataFileError (missing/unreadable) or
-/// subspace::FormatError (wrong magic, element type other than 0x08, D outside 1..4, a zero or
-/// implausible size (more than 2^32 elements), truncated or trailing data, corrupt gzip, or
-/// std::bad_alloc). The payload is read in 1 MiB chunks into a buffer that grows with the
-/// bytes actually present, so a lying header costs at most one chunk of memory beyond them.
-inline IdxArray read_idx(const std::string& path) {
+namespace detail {
+/// Opens an IDX file and reads its header (checks of read_idx); leaves the stream at the data.
+inline std::unique_ptr<gzFile_s, GzCloser> open_idx(const std::string& path, IdxArray& a,
+                                                    std::uint64_t& total) {
   using subspace::FormatError;
   using subspace::detail::message;
   if (!std::ifstream(path, std::ios::binary)) throw DataFileError("read_idx: cannot open " + path);
-  std::unique_ptr<gzFile_s, detail::GzCloser> f(gzopen(path.c_str(), "rb"));
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
   if (!f) throw DataFileError("read_idx: cannot open " + path + " through zlib");
   std::array<std::uint8_t, 4> magic{};
-  if (detail::gz_read(f.get(), magic.data(), 4, path) != 4)
+  if (gz_read(f.get(), magic.data(), 4, path) != 4)
     throw FormatError(message("read_idx: ", path, ": truncated header (fewer than 4 bytes)"));
   if (magic[0] != 0 || magic[1] != 0)
     throw FormatError(message("read_idx: ", path, ": wrong magic (not an IDX file)"));
@@ -101,11 +98,10 @@ inline IdxArray read_idx(const std::string& path) {
   const int d = magic[3];
   if (d < 1 || d > 4)
     throw FormatError(message("read_idx: ", path, ": ", d, " dimensions (expected 1 to 4)"));
-  IdxArray a;
-  std::uint64_t total = 1;
+  total = 1;
   for (int i = 0; i < d; ++i) {
     std::array<std::uint8_t, 4> b{};
-    if (detail::gz_read(f.get(), b.data(), 4, path) != 4)
+    if (gz_read(f.get(), b.data(), 4, path) != 4)
       throw FormatError(message("read_idx: ", path, ": truncated header"));
     const std::uint32_t size = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
                                (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
@@ -116,6 +112,22 @@ inline IdxArray read_idx(const std::string& path) {
       throw FormatError(message("read_idx: ", path, ": implausible size (over 2^32 elements)"));
     a.dims.push_back(static_cast<std::int64_t>(size));
   }
+  return f;
+}
+}  // namespace detail
+
+/// Reads an IDX file of unsigned bytes, gzip-compressed or not (zlib detects which).
+/// Cost: one pass over the file. Throws DataFileError (missing/unreadable) or
+/// subspace::FormatError (wrong magic, element type other than 0x08, D outside 1..4, a zero or
+/// implausible size (more than 2^32 elements), truncated or trailing data, corrupt gzip, or
+/// std::bad_alloc). The payload is read in 1 MiB chunks into a buffer that grows with the
+/// bytes actually present, so a lying header costs at most one chunk of memory beyond them.
+inline IdxArray read_idx(const std::string& path) {
+  using subspace::FormatError;
+  using subspace::detail::message;
+  IdxArray a;
+  std::uint64_t total = 0;
+  const auto f = detail::open_idx(path, a, total);
   // Read in chunks into storage that grows with what was actually read: a header that lies
   // about the size costs at most one chunk beyond the bytes present, never `total` up front.
   constexpr std::size_t kChunk = std::size_t(1) << 20;
@@ -140,6 +152,36 @@ inline IdxArray read_idx(const std::string& path) {
   return a;
 }
 
+/// Reads only rows [first, first + count) of an IDX file (a row = one index of the outermost
+/// dimension): the header is read and checked as by read_idx, the rows before `first` are
+/// decompressed and skipped in 1 MiB pieces, and only the requested rows are stored, so a
+/// process that needs a shard holds only the shard. dims[0] of the result is `count`. Throws
+/// what read_idx throws, and FormatError when the file holds fewer than first + count rows.
+/// The rest of the file is not read (its length is not checked).
+inline IdxArray read_idx_rows(const std::string& path, std::int64_t first, std::int64_t count) {
+  using subspace::FormatError;
+  using subspace::detail::message;
+  IdxArray a;
+  std::uint64_t total = 0;
+  const auto f = detail::open_idx(path, a, total);
+  const std::uint64_t row = total / std::uint64_t(a.dims[0]);
+  if (first < 0 || count < 0 || first + count > a.dims[0])
+    throw FormatError(message("read_idx_rows: ", path, ": rows [", first, ", ", first + count,
+                              ") requested, the file has ", a.dims[0]));
+  std::vector<std::uint8_t> scratch(std::size_t(1) << 20);
+  for (std::uint64_t skip = std::uint64_t(first) * row; skip > 0;) {
+    const std::size_t want = std::size_t(std::min<std::uint64_t>(skip, scratch.size()));
+    if (detail::gz_read(f.get(), scratch.data(), want, path) != want)
+      throw FormatError(message("read_idx_rows: ", path, ": truncated"));
+    skip -= want;
+  }
+  a.data.resize(std::size_t(std::uint64_t(count) * row));
+  if (detail::gz_read(f.get(), a.data.data(), a.data.size(), path) != a.data.size())
+    throw FormatError(message("read_idx_rows: ", path, ": truncated"));
+  a.dims[0] = count;
+  return a;
+}
+
 /// Where the examples look for Fashion-MNIST: $SUBSPACE_FASHION_MNIST if set, else where
 /// Debian's `dataset-fashion-mnist` package installs it.
 inline std::string default_fashion_mnist_dir() {
@@ -158,7 +200,17 @@ struct LabelledImages {
 /// ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; the .gz name is tried first).
 /// Throws DataFileError (with the install hint) or subspace::FormatError (a corrupt file, image
 /// and label counts that differ, images that are not 28 x 28, a label above 9).
+/// Rows [first, first + count) of a split only (read_idx_rows): what one process of a
+/// distributed job loads; count = -1 means to the end of the split.
+inline LabelledImages load_fashion_mnist(const std::string& dir, bool train, std::int64_t first,
+                                         std::int64_t count);
+
 inline LabelledImages load_fashion_mnist(const std::string& dir, bool train) {
+  return load_fashion_mnist(dir, train, 0, -1);
+}
+
+inline LabelledImages load_fashion_mnist(const std::string& dir, bool train, std::int64_t first,
+                                         std::int64_t count) {
   using subspace::FormatError;
   using subspace::detail::message;
   const std::string stem = dir + "/" + (train ? "train" : "t10k");
@@ -169,8 +221,18 @@ inline LabelledImages load_fashion_mnist(const std::string& dir, bool train) {
                         " exists. Install Debian's dataset-fashion-mnist package, or pass "
                         "--data DIR (or set SUBSPACE_FASHION_MNIST) to its location.");
   };
-  const IdxArray img = read_idx(pick(stem + "-images-idx3-ubyte"));
-  const IdxArray lab = read_idx(pick(stem + "-labels-idx1-ubyte"));
+  const auto read = [&](const std::string& path) {
+    if (first == 0 && count < 0) return read_idx(path);  // the whole file, fully checked
+    if (count < 0) {  // to the end: the row count from the header
+      IdxArray head;
+      std::uint64_t total = 0;
+      detail::open_idx(path, head, total);
+      count = head.dims[0] - first;
+    }
+    return read_idx_rows(path, first, count);
+  };
+  const IdxArray img = read(pick(stem + "-images-idx3-ubyte"));
+  const IdxArray lab = read(pick(stem + "-labels-idx1-ubyte"));
   if (img.dims.size() != 3 || img.dims[1] != 28 || img.dims[2] != 28)
     throw FormatError(message("Fashion-MNIST: ", stem, ": the images are not N x 28 x 28"));
   if (lab.dims.size() != 1 || lab.dims[0] != img.dims[0])

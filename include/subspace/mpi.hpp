@@ -260,22 +260,32 @@ void checked(const Comm& c, const char* func, F&& f) {
 }
 
 // ---- TSQR --------------------------------------------------------------------------------
-/// Thin Householder QR of a (m x n): q (m x h) and upper-triangular r (h x n), h = min(m, n).
+/// One Householder QR in the tree: of `rows` x n stacked rows, h = min(rows, n) reflectors.
+/// Q is never formed on its own: `times` applies it to [C; 0], which is all TSQR needs, at the
+/// cost of forming Q (so a one-rank TSQR costs what a serial QR with its thin Q costs).
 template <class S>
-void local_qr(const Mat<S>& a, Mat<S>& q, Mat<S>& r, bool want_q) {
-  const Index h = std::min(a.rows(), a.cols());
-  if (h == 0) {
-    q.resize(a.rows(), 0);
-    r.resize(0, a.cols());
-    return;
+struct Factor {
+  Eigen::HouseholderQR<Mat<S>> qr;
+  Index rows = 0, h = 0;
+
+  /// Factors a (rows x n); returns its R (h x n, upper triangular).
+  template <class A>
+  Mat<S> compute(const A& a) {
+    rows = a.rows();
+    h = std::min(a.rows(), a.cols());
+    if (h == 0) return Mat<S>(0, a.cols());
+    qr.compute(a);
+    return qr.matrixQR().topRows(h).template triangularView<Eigen::Upper>();
   }
-  Eigen::HouseholderQR<Mat<S>> qr(a);
-  r = qr.matrixQR().topRows(h).template triangularView<Eigen::Upper>();
-  if (want_q) {
-    q.setIdentity(a.rows(), h);
-    q.applyOnTheLeft(qr.householderQ());
+  /// Q [C; 0] (rows x C.cols()), C with h rows.
+  Mat<S> times(const Mat<S>& cm) const {
+    Mat<S> out = Mat<S>::Zero(rows, cm.cols());
+    if (h == 0) return out;
+    out.topRows(h) = cm;
+    out.applyOnTheLeft(qr.householderQ());
+    return out;
   }
-}
+};
 
 /// The R factor and (optionally) this rank's rows of Q of c A, where A's rows are distributed
 /// and c is a power of two chosen from the global max|A| (1 unless A's scale is extreme; see
@@ -290,7 +300,7 @@ struct TreeQr {
 };
 
 template <class S>
-TreeQr<S> tree_qr(const Mat<S>& a, const Comm& c, bool want_q) {
+TreeQr<S> tree_qr(const Eigen::Ref<const Mat<S>>& a, const Comm& c, bool want_q) {
   TreeQr<S> out;
   const Index n = a.cols();
   for (const std::int64_t m : allgather(a.rows(), c)) out.total_rows += m;
@@ -300,18 +310,15 @@ TreeQr<S> tree_qr(const Mat<S>& a, const Comm& c, bool want_q) {
                       c.get()),
         "MPI_Allreduce");
   out.scale = subspace::detail::unit_scale(Eigen::Matrix<S, 1, 1>::Constant(amax));
-  Mat<S> q_local, r;
-  if (out.scale == S(1))
-    local_qr<S>(a, q_local, r, want_q);
-  else
-    local_qr<S>(Mat<S>(out.scale * a), q_local, r, want_q);
+  Factor<S> local;
+  Mat<S> r = out.scale == S(1) ? local.compute(a) : local.compute(out.scale * a);
 
   // Up the binomial tree: at step s a rank with bit s set sends its R to rank - s and stops;
-  // the receiver factors [R_self; R_child] and keeps that Q for the way down.
+  // the receiver factors [R_self; R_child] and keeps that factor for the way down.
   struct Level {
     int child;
     Index own_rows;
-    Mat<S> q;
+    Factor<S> f;
   };
   std::vector<Level> levels;
   int parent = -1;
@@ -326,10 +333,9 @@ TreeQr<S> tree_qr(const Mat<S>& a, const Comm& c, bool want_q) {
       const Mat<S> child = recv_matrix<S>(me + s, c);
       Mat<S> stacked(r.rows() + child.rows(), n);
       stacked << r, child;
-      Mat<S> qs, rs;
-      local_qr<S>(stacked, qs, rs, want_q);
-      if (want_q) levels.push_back({me + s, r.rows(), std::move(qs)});
-      r = std::move(rs);
+      Level level{me + s, r.rows(), Factor<S>()};
+      r = level.f.compute(stacked);
+      if (want_q) levels.push_back(std::move(level));
     }
   }
   // The root makes diag(R) >= 0 and broadcasts R: identical on every rank.
@@ -350,22 +356,23 @@ TreeQr<S> tree_qr(const Mat<S>& a, const Comm& c, bool want_q) {
   bcast_matrix(out.r_top, 0, c);
   if (!want_q) return out;
 
-  // Down the tree: C maps this rank's current R rows to the final Q columns.
+  // Down the tree: C maps this rank's current R rows to the final Q columns; each level's Q
+  // applied to [C; 0] gives the maps of its two halves.
   Mat<S> cmap = me == 0 ? signs : recv_matrix<S>(parent, c);
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
-    const Index child_rows = it->q.rows() - it->own_rows;
-    const Mat<S> to_child = it->q.bottomRows(child_rows) * cmap;
-    send_matrix<S>(to_child, it->child, c);
-    cmap = it->q.topRows(it->own_rows) * cmap;
+    const Mat<S> both = it->f.times(cmap);
+    send_matrix<S>(Mat<S>(both.bottomRows(both.rows() - it->own_rows)), it->child, c);
+    cmap = both.topRows(it->own_rows);
   }
-  out.q.noalias() = q_local * cmap;
+  out.q = local.times(cmap);
   return out;
 }
 
 /// Local checks shared by the row-distributed functions: finite entries, and the same column
 /// count on every rank (agreed, so every rank throws alike).
 template <class S>
-void check_rows_input(const Mat<S>& a, const Comm& c, const char* func, const char* name) {
+void check_rows_input(const Eigen::Ref<const Mat<S>>& a, const Comm& c, const char* func,
+                      const char* name) {
   checked(c, func, [&] { subspace::detail::require_finite(a, func, name); });
   const auto cols = allgather(a.cols(), c);
   for (int i = 0; i < c.size(); ++i)
@@ -407,12 +414,18 @@ Tsqr<typename Derived::Scalar> tsqr(const Eigen::MatrixBase<Derived>& a_local, M
   using S = typename Derived::Scalar;
   constexpr const char* func = "subspace::mpi::tsqr";
   const detail::Comm c(comm);
-  const detail::Mat<S> a = a_local;  // evaluated once
+  const Eigen::Ref<const detail::Mat<S>> a(a_local.derived());  // an expression: evaluated once
   detail::check_rows_input(a, c, func, "A");
   if (a.cols() == 0) throw DimensionMismatch(detail::message(func, ": A has no columns"));
   auto t = detail::tree_qr(a, c, true);
   const Index n = a.cols(), h = t.r_top.rows();
   Tsqr<S> out;
+  if (h == n) {  // N >= n, the usual case: no padding, no copy
+    out.r = std::move(t.r_top);
+    if (t.scale != S(1)) out.r /= t.scale;
+    out.q = std::move(t.q);
+    return out;
+  }
   out.r.setZero(n, n);
   out.r.topRows(h) = t.r_top / t.scale;
   out.q.setZero(a.rows(), n);
@@ -434,7 +447,7 @@ BasisResult<typename Derived::Scalar> orthonormal_basis(const Eigen::MatrixBase<
   using S = typename Derived::Scalar;
   constexpr const char* func = "subspace::mpi::orthonormal_basis";
   const detail::Comm c(comm);
-  const detail::Mat<S> a = a_local;
+  const Eigen::Ref<const detail::Mat<S>> a(a_local.derived());
   detail::check_rows_input(a, c, func, "A");
   const auto t = detail::tree_qr(a, c, true);
   BasisResult<S> out;
@@ -557,7 +570,7 @@ MemoryUpdate update(GradientProjectionMemory<S>& memory, const Eigen::MatrixBase
                 "R must have the memory's scalar type");
   constexpr const char* func = "subspace::mpi::update";
   const detail::Comm c(comm);
-  const detail::Mat<S> r = r_local;
+  const Eigen::Ref<const detail::Mat<S>> r(r_local.derived());
   detail::checked(c, func, [&] {
     if (r.rows() != memory.dim())
       throw DimensionMismatch(detail::message(func, ": R must be ", memory.dim(),
@@ -582,6 +595,15 @@ MemoryUpdate update(GradientProjectionMemory<S>& memory, const Eigen::MatrixBase
 }
 
 namespace detail {
+/// A message: one byte of status code, then `body` (a serialized state or an error text).
+template <class Bytes>
+std::vector<std::uint8_t> tagged(int code, const Bytes& body) {
+  std::vector<std::uint8_t> out(body.size() + 1);
+  out[0] = std::uint8_t(code);
+  std::copy(body.begin(), body.end(), out.begin() + 1);
+  return out;
+}
+
 /// Binomial-tree merge of PCA states to `root`; returns the root's serialized union (other
 /// ranks: empty). A failure anywhere (a merge that throws) travels up the tree as a message
 /// whose first byte is its error code, and the final status is broadcast, so every rank
@@ -594,14 +616,9 @@ std::vector<std::uint8_t> merge_to_root(const PCA<S>& pca, int root, const Comm&
   Outcome status;
   for (int s = 1; s < p; s <<= 1) {
     if (rel & s) {
-      std::vector<std::uint8_t> msg(1, std::uint8_t(status.code));
-      if (status.code == kOk) {
-        const auto st = acc.serialize();
-        msg.insert(msg.end(), st.begin(), st.end());
-      } else {
-        msg.insert(msg.end(), status.what.begin(), status.what.end());
-      }
-      send_bytes(msg, (rel - s + root) % p, c);
+      send_bytes(
+          status.code == kOk ? tagged(kOk, acc.serialize()) : tagged(status.code, status.what),
+          (rel - s + root) % p, c);
       break;
     }
     if (rel + s < p) {
@@ -621,9 +638,7 @@ std::vector<std::uint8_t> merge_to_root(const PCA<S>& pca, int root, const Comm&
     }
   }
   // The root's status, then (if asked) its state, to every rank.
-  std::vector<std::uint8_t> head(1, std::uint8_t(status.code));
-  if (me == root && status.code != kOk)
-    head.insert(head.end(), status.what.begin(), status.what.end());
+  std::vector<std::uint8_t> head = tagged(status.code, me == root ? status.what : std::string());
   bcast_bytes(head, root, c);
   if (head[0] != kOk)
     raise(head[0], message(func, ": ", std::string(head.begin() + 1, head.end())));

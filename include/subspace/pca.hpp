@@ -460,7 +460,7 @@ auto PCA<Scalar_>::fit(const Eigen::MatrixBase<Derived>& x_arg) -> PCA& {
   const Index n = x.rows(), d = x.cols();
   Vector mu = opt_.center ? Vector(x.colwise().mean().transpose()) : Vector(Vector::Zero(d));
   Matrix xc = x.rowwise() - mu.transpose();
-  const Scalar total = xc.squaredNorm();
+  const Scalar total = detail::accurate_squared_norm(xc);
   PcaSolver solver = opt_.solver;
   if (solver == PcaSolver::Auto) solver = n >= 4 * d ? PcaSolver::Covariance : PcaSolver::SVD;
   Vector s;
@@ -500,7 +500,8 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
   const Scalar c = std::sqrt(nn * nb / ntot);
   m.bottomRows(1) = c * delta.transpose();
   const Scalar total =
-      total_ss_ + m.middleRows(s_.size(), b).squaredNorm() + c * c * delta.squaredNorm();
+      total_ss_ + detail::accurate_squared_norm(m.middleRows(s_.size(), b)) +
+      c * c * delta.squaredNorm();
   Vector mu = (nn * mean_ + nb * mu_b) / ntot;
   Vector s;
   Matrix v;

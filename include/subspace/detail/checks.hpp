@@ -189,6 +189,20 @@ typename Derived::RealScalar unit_scale(const Eigen::MatrixBase<Derived>& a) {
   return std::ldexp(Real(1), -e);
 }
 
+/// Sum of the squares of the entries, accumulated in double when the entries are float.
+/// Eigen's float reduction keeps a few float accumulators, so over N d ~ 1e6 similar positive
+/// terms it drifts by ~1e-4 relative (2e-4 measured on 1500 x 784 Fashion-MNIST blocks),
+/// which a PCA state's total T then carries into variance ratios and its T >= sum s^2
+/// invariant. The cast is lazy: no temporary, one pass.
+template <class Derived>
+typename Derived::RealScalar accurate_squared_norm(const Eigen::MatrixBase<Derived>& m) {
+  using Real = typename Derived::RealScalar;
+  if constexpr (sizeof(Real) < sizeof(double))
+    return Real(m.template cast<double>().squaredNorm());
+  else
+    return m.squaredNorm();
+}
+
 /// Euclidean norm without overflow or harmful underflow, at the cost of squaredNorm when the
 /// sum of squares is safely in range (the usual case), else Eigen's stableNorm (scaled).
 template <class Derived>

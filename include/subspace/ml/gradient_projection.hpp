@@ -179,13 +179,13 @@ auto GradientProjectionMemory<Scalar_>::update(const Eigen::MatrixBase<Derived>&
   Matrix rr = r;
   const Scalar amax = rr.cwiseAbs().maxCoeff();
   if (amax > Scalar(0)) rr /= amax;
-  const Scalar total = rr.squaredNorm();
+  const Scalar total = detail::accurate_squared_norm(rr);
   Matrix resid = rr;
   Scalar held = 0;
   if (size() > 0) {
     Matrix mr(size(), rr.cols());
     mr.noalias() = m_.transpose() * rr;
-    held = mr.squaredNorm();
+    held = detail::accurate_squared_norm(mr);
     resid.noalias() -= m_ * mr;
   }
   rep.energy_before = total > 0 ? double(std::min(Scalar(1), held / total)) : 1.0;
@@ -215,7 +215,7 @@ auto GradientProjectionMemory<Scalar_>::update(const Eigen::MatrixBase<Derived>&
       Matrix ar(k,
                 rr.cols());  // the grown memory holds |M^T R|^2 + |A^T R|^2 (A orthogonal to M)
       ar.noalias() = add.transpose() * rr;
-      held_after += ar.squaredNorm();
+      held_after += detail::accurate_squared_norm(ar);
       Matrix grown(dim(), size() + k);
       grown << m_, add;
       m_.swap(grown);
