@@ -7,10 +7,15 @@
 // equal those of the single-process run (`pca_anomaly`, rank rule energy(0.90)) up to float
 // rounding of the scores: a merged state equals a batch fit to working precision.
 //
-//   mpirun -np 4 ./pca_anomaly_mpi [--data DIR]
+//   mpirun -np 4 ./pca_anomaly_mpi [--data DIR] [--check]
+// --check: rank 0 also fits each class on all of its training images in one process (`fit`, as
+// pca_anomaly does) and compares the AUROCs; the exit code is 1 if any differs by more than
+// 1e-3 (CI runs it so).
 #include <subspace/ml/anomaly.hpp>
 #include <subspace/mpi.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -56,10 +61,14 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     std::string data = subspace_examples::default_fashion_mnist_dir();
-    subspace_examples::Args args(argc, argv, "usage: mpirun -np P pca_anomaly_mpi [--data DIR]");
+    bool check = false;
+    subspace_examples::Args args(argc, argv,
+                                 "usage: mpirun -np P pca_anomaly_mpi [--data DIR] [--check]");
     while (args.next()) {
       if (args.is("--data"))
         data = args.value();
+      else if (args.is("--check"))
+        check = true;
       else
         args.unknown();
     }
@@ -68,9 +77,12 @@ int main(int argc, char** argv) {
     const auto [test_first, test_count] = shard(10000, rank, size);
     const auto train = subspace_examples::load_fashion_mnist(data, true, train_first, train_count);
     const auto test = subspace_examples::load_fashion_mnist(data, false, test_first, test_count);
-    // Rank 0 computes the AUROCs, so it also needs every test label.
-    const Eigen::VectorXi all_labels =
-        rank == 0 ? subspace_examples::load_fashion_mnist(data, false).labels : Eigen::VectorXi();
+    // Rank 0 computes the AUROCs, so it also needs every test label (and for --check, all data).
+    subspace_examples::LabelledImages all_test, all_train;
+    if (rank == 0) all_test = subspace_examples::load_fashion_mnist(data, false);
+    if (rank == 0 && check) all_train = subspace_examples::load_fashion_mnist(data, true);
+    const Eigen::VectorXi& all_labels = all_test.labels;
+    double worst = 0;  // --check: largest AUROC difference from the single-process fit
     if (rank == 0)
       std::printf("pca_anomaly_mpi on %d ranks: each holds ~%td training and ~%td test images\n",
                   size, train.images.rows(), test.images.rows());
@@ -98,10 +110,31 @@ int main(int argc, char** argv) {
         std::printf("%5d  %4td  %.4f    %.4f  %.4f\n", c, pca.rank(), auc[0], auc[1], auc[2]);
         for (int s = 0; s < 3; ++s) sum[s] += auc[s] / 10;
       }
+      if (rank == 0 && check) {
+        std::vector<Index> idx;
+        for (Index i = 0; i < all_train.labels.size(); ++i)
+          if (all_train.labels(i) == c) idx.push_back(i);
+        Eigen::MatrixXf xs(Index(idx.size()), all_train.images.cols());
+        for (std::size_t i = 0; i < idx.size(); ++i)
+          xs.row(Index(i)) = all_train.images.row(idx[i]);
+        subspace::PCA<float> one(subspace::PcaOptions{});
+        one.fit(xs).set_rank_rule(subspace::RankRule::energy(0.90));
+        const auto ref = one.scores(all_test.images);
+        const Eigen::VectorXf* w[3] = {&ref.residual, &ref.t2, &ref.combined};
+        const Eigen::VectorXi anomalous = (all_labels.array() != c).cast<int>();
+        for (int s = 0; s < 3; ++s)
+          worst = std::max(worst, std::abs(subspace::roc_auc(*w[s], anomalous) - auc[s]));
+      }
     }
     if (rank == 0)
       std::printf("mean         %.4f    %.4f  %.4f   (%.1f s)\n", sum[0], sum[1], sum[2],
                   subspace_examples::seconds_since(t0));
+    if (rank == 0 && check) {
+      std::printf("--check: largest AUROC difference from one process fitting all rows: %.1e\n",
+                  worst);
+      if (!(worst <= 1e-3)) status = 1;
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
   } catch (const std::exception& e) {
     std::cerr << "pca_anomaly_mpi (rank " << rank << "): " << e.what() << "\n";
     status = 1;
