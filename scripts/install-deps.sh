@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh peers  also NumPy, SciPy, scikit-learn and OpenBLAS (bench/peers/)
 #   scripts/install-deps.sh mpi    also Open MPI (subspace::mpi, SUBSPACE_WITH_MPI)
 set -eu
-pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist"
+pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist"
 # ci: clang and its sanitizer/fuzzer runtimes (libclang-rt), clang-format, doxygen, NumPy.
 if [ "${1:-}" = ci ]; then
   pkgs="$pkgs clang libclang-rt-14-dev clang-format doxygen python3-numpy"

@@ -92,8 +92,9 @@ struct NpyHeader {
 /// \var NpyHeader::rows
 /// Rows of the matrix read_npy returns ((n,) -> n rows).
 
-/// How write_npy stores a matrix: always 2-D (r, c), or 1-D (n,) for a row or column vector.
-enum class NpyShape { matrix, vector };
+/// How write_npy stores a matrix: always 2-D (r, c), 1-D (n,) for a row or column vector, or
+/// 0-D () for a 1 x 1 matrix (a Python scalar saved by np.savez, e.g. scikit-learn's n_samples_).
+enum class NpyShape { matrix, vector, scalar };
 
 namespace detail {
 
@@ -681,6 +682,75 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy(const std::string
   return read_npy<Scalar>(f, path, header);
 }
 
+/// Reads a .npy file in blocks of rows, so that a file larger than memory is processed in
+/// bounded memory (the `subspace-score` tool streams its features this way). The header is
+/// read and checked when the reader is built, exactly as by read_npy (including the payload
+/// size against the file size), then `next` returns up to `max_rows` rows at a time, converted
+/// to Scalar with read_npy's rules. A 1-D array (n,) is n rows of one column, a 0-D array one
+/// row. C order (NumPy's default) is streamed; a Fortran-order array with more than one row and
+/// column is a FormatError here (its rows are not contiguous: read it whole with read_npy).
+/// Throws IoError (cannot open) and FormatError (naming the path). Memory: one block plus a
+/// 64 KiB staging buffer.
+template <class Scalar>
+class NpyRowReader {
+ public:
+  /// The matrix type of a block.
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
+  /// Opens `path` and reads its header.
+  explicit NpyRowReader(const std::string& path) : path_(path) {
+    detail::check_scalar<Scalar>();
+    errno = 0;
+    f_.open(path, std::ios::binary);
+    if (!f_)
+      throw IoError(detail::message("read_npy: cannot open '", path, "' for reading",
+                                    errno ? ": " : "", errno ? std::strerror(errno) : ""));
+    detail::StreamSource src{f_};
+    std::uint64_t payload = 0, present = 0;
+    bool known = false;
+    h_ = detail::read_header(src, path_, dtype_, payload, known, present);
+    if (std::is_integral<Scalar>::value && dtype_.kind == 'f')
+      throw FormatError(detail::message("read_npy: ", path_, ": floating-point data (", h_.descr,
+                                        ") cannot be read into an integer matrix"));
+    if (h_.fortran_order && h_.rows > 1 && h_.cols > 1)
+      throw FormatError(
+          detail::message("read_npy: ", path_,
+                          ": a Fortran-order array cannot be read in blocks of rows; save "
+                          "it in C order (np.ascontiguousarray) or read it whole with read_npy"));
+  }
+  /// The header as read (shape, dtype, version).
+  const NpyHeader& header() const { return h_; }
+  /// Rows and columns of the whole array.
+  Eigen::Index rows() const { return h_.rows; }
+  /// Columns of every block.
+  Eigen::Index cols() const { return h_.cols; }
+  /// Rows returned so far.
+  Eigen::Index rows_read() const { return done_; }
+
+  /// Reads the next min(max_rows, rows left) rows into `block` (resized to b x cols) and
+  /// returns b; 0 at the end. Throws InvalidParameter (max_rows < 1) and FormatError (a
+  /// truncated file, or a value that does not convert). Cost O(b cols).
+  Eigen::Index next(Matrix& block, Eigen::Index max_rows) {
+    if (max_rows < 1)
+      throw InvalidParameter(detail::message("NpyRowReader::next: max_rows = ", max_rows));
+    const Eigen::Index b = std::min(max_rows, h_.rows - done_);
+    block.resize(b, h_.cols);
+    if (b == 0) return 0;
+    detail::ExceptionMaskGuard guard(f_);
+    detail::StreamSource src{f_};
+    detail::fill_dtype(src, block.data(), b, h_.cols, b > 1 && h_.cols > 1, dtype_, path_);
+    done_ += b;
+    return b;
+  }
+
+ private:
+  std::string path_;
+  std::ifstream f_;
+  detail::Dtype dtype_;
+  NpyHeader h_;
+  Eigen::Index done_ = 0;
+};
+
 /// Writes `m` (any dense Eigen expression of float, double or integer scalars, evaluated once)
 /// as one .npy array (format 1.0, little-endian, header exactly as NumPy 1.24 writes it) to a
 /// binary stream. `shape = NpyShape::matrix` writes (rows, cols); `NpyShape::vector` writes a
@@ -703,18 +773,24 @@ void write_npy(std::ostream& os, const Eigen::DenseBase<Derived>& m,
                                             ": NpyShape::vector needs a row or column vector, "
                                             "got ",
                                             rows, " x ", cols));
+  if (shape == NpyShape::scalar && (rows != 1 || cols != 1))
+    throw DimensionMismatch(detail::message(
+        "write_npy: ", name, ": NpyShape::scalar needs a 1 x 1 matrix, got ", rows, " x ", cols));
   const bool fortran = shape == NpyShape::matrix && !A::IsRowMajor && rows > 1 && cols > 1;
   std::string h = "{'descr': '" + detail::descr_of<S>() +
                   "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (";
   std::string growth;
-  if (shape == NpyShape::vector) {
+  if (shape == NpyShape::scalar) {
+    h += "), }";  // NumPy adds no room to grow to a 0-D header
+  } else if (shape == NpyShape::vector) {
     growth = std::to_string(rows * cols);
     h += growth + ",), }";
   } else {
     growth = std::to_string(fortran ? cols : rows);
     h += std::to_string(rows) + ", " + std::to_string(cols) + "), }";
   }
-  h.append(21 - growth.size(), ' ');  // NumPy's room for the growth axis to grow in place
+  if (shape != NpyShape::scalar)
+    h.append(21 - growth.size(), ' ');  // NumPy's room for the growth axis to grow in place
   const std::size_t hlen = h.size() + 1;
   const std::size_t pad = 64 - (10 + hlen) % 64;
   const std::size_t total = hlen + pad;
