@@ -381,6 +381,13 @@ void check_rows_input(const Eigen::Ref<const Mat<S>>& a, const Comm& c, const ch
                                       cols[std::size_t(i)], " on rank ", i));
 }
 
+/// The scalar types subspace::mpi moves (as MPI_FLOAT / MPI_DOUBLE and raw bytes).
+template <class S>
+constexpr void check_scalar() {
+  static_assert(std::is_same<S, double>::value || std::is_same<S, float>::value,
+                "subspace::mpi supports float and double");
+}
+
 template <class S>
 std::uint64_t fingerprint(const Mat<S>& m) {  // FNV-1a over the bytes (to compare ranks)
   std::uint64_t h =
@@ -413,6 +420,7 @@ template <class Derived>
 Tsqr<typename Derived::Scalar> tsqr(const Eigen::MatrixBase<Derived>& a_local, MPI_Comm comm) {
   using S = typename Derived::Scalar;
   constexpr const char* func = "subspace::mpi::tsqr";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   const Eigen::Ref<const detail::Mat<S>> a(a_local.derived());  // an expression: evaluated once
   detail::check_rows_input(a, c, func, "A");
@@ -446,9 +454,24 @@ BasisResult<typename Derived::Scalar> orthonormal_basis(const Eigen::MatrixBase<
                                                         const RankRule& rule, MPI_Comm comm) {
   using S = typename Derived::Scalar;
   constexpr const char* func = "subspace::mpi::orthonormal_basis";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   const Eigen::Ref<const detail::Mat<S>> a(a_local.derived());
   detail::check_rows_input(a, c, func, "A");
+  {  // the same rank rule everywhere (kind, value, k)
+    std::int64_t value_bits = 0;
+    const double value = rule.value();
+    std::memcpy(&value_bits, &value, sizeof value_bits);
+    const auto kinds = detail::allgather(std::int64_t(rule.kind()), c);
+    const auto values = detail::allgather(value_bits, c);
+    const auto ks = detail::allgather(std::int64_t(rule.k()), c);
+    for (int i = 1; i < c.size(); ++i)
+      if (kinds[std::size_t(i)] != kinds[0] || values[std::size_t(i)] != values[0] ||
+          ks[std::size_t(i)] != ks[0])
+        throw InvalidParameter(detail::message(func,
+                                               ": the rank rule differs between rank 0 and rank ",
+                                               i, "; every rank must pass the same"));
+  }
   const auto t = detail::tree_qr(a, c, true);
   BasisResult<S> out;
   const Index h = t.r_top.rows();
@@ -460,12 +483,22 @@ BasisResult<typename Derived::Scalar> orthonormal_basis(const Eigen::MatrixBase<
                                               " matrix"));
     return out;
   }
-  Eigen::BDCSVD<detail::Mat<S>> svd(t.r_top.transpose(), Eigen::ComputeThinV);
-  subspace::detail::require_svd_ok(svd, func);
-  // r_top^T = W S V^T  =>  r_top = V S W^T: the left singular vectors of r_top are V.
-  out.singular_values = svd.singularValues() / t.scale;
+  // The SVD on rank 0, broadcast: the same bits everywhere even on ranks whose CPUs would
+  // block Eigen's products differently. r_top^T = W S V^T => r_top = V S W^T.
+  detail::Mat<S> vs(h, h + 1);  // [V | S]
+  if (c.rank() == 0) {
+    Eigen::BDCSVD<detail::Mat<S>> svd(t.r_top.transpose(), Eigen::ComputeThinV);
+    if (svd.info() == Eigen::Success)
+      vs << svd.matrixV(), svd.singularValues();
+    else
+      vs.setConstant(std::numeric_limits<S>::quiet_NaN());  // every rank throws below
+  }
+  detail::bcast_matrix(vs, 0, c);
+  if (!vs.allFinite())
+    throw NonFiniteInput(detail::message(func, ": the SVD of R did not converge"));
+  out.singular_values = vs.col(h) / t.scale;
   out.rank = rule.select(out.singular_values, Index(t.total_rows), a.cols(), func);
-  out.basis.noalias() = t.q * svd.matrixV().leftCols(out.rank);
+  out.basis.noalias() = t.q * vs.leftCols(out.rank);
   return out;
 }
 
@@ -489,6 +522,7 @@ Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1> principal_angles(
   using std::acos;
   using std::asin;
   constexpr const char* func = "subspace::mpi::principal_angles";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   Mat u = u_local, v = v_local;
   detail::checked(c, func, [&] {
@@ -526,14 +560,20 @@ Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1> principal_angles(
                           ") is not an orthonormal basis: max|U^T U - I| = ", err, " > ", tol));
   }
   const Mat m = g.block(0, k, k, l);
-  Eigen::JacobiSVD<Mat> svd(m, Eigen::ComputeThinV);
-  const Eigen::Matrix<S, Eigen::Dynamic, 1> sigma = svd.singularValues().cwiseMin(S(1));
+  // The small SVDs on rank 0, broadcast (the same bits everywhere, whatever the CPUs).
+  Mat zs(l, l + 1);  // [Z | sigma]
+  if (c.rank() == 0) {
+    Eigen::JacobiSVD<Mat> svd(m, Eigen::ComputeThinV);
+    zs << svd.matrixV(), svd.singularValues();
+  }
+  detail::bcast_matrix(zs, 0, c);
+  const Eigen::Matrix<S, Eigen::Dynamic, 1> sigma = zs.col(l).cwiseMin(S(1));
   Index p = 0;
   while (p < l && sigma(p) * sigma(p) >= S(0.5)) ++p;
   Eigen::Matrix<S, Eigen::Dynamic, 1> angles(l);
   for (Index i = p; i < l; ++i) angles(i) = acos(sigma(i));
   if (p > 0) {
-    const Mat zp = svd.matrixV().leftCols(p);
+    const Mat zp = zs.leftCols(p);
     const Mat mz = m * zp;
     Mat b = v * zp;
     b.noalias() -= u * mz;
@@ -546,7 +586,9 @@ Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1> principal_angles(
     }
   }
   std::sort(angles.data(), angles.data() + angles.size());
-  return angles;
+  Mat all = angles;  // rank 0's, to every rank
+  detail::bcast_matrix(all, 0, c);
+  return all.col(0);
 }
 
 /// Updates a gradient projection memory (identical on every rank) with a representation matrix
@@ -558,17 +600,19 @@ Eigen::Matrix<typename DU::Scalar, Eigen::Dynamic, 1> principal_angles(
 /// Method: GPM's update depends on R only through R R^T (the energies |R|^2, |M^T R|^2 and the
 /// left singular vectors of the residual). TSQR of R^T (rows = samples) gives R^T = Q T with
 /// T (h x d, h = min(s, d)), so R R^T = T^T T, and the serial update runs on the d x h matrix
-/// T^T on every rank. Only h x d triangles travel, never activations. Cost: TSQR of an s x d
+/// T^T, on rank 0. Only h x d triangles travel, never activations. Cost: TSQR of an s x d
 /// matrix (2 s_local d^2 locally, d^2 scalars per tree message) plus the serial update of a
-/// d x h matrix. Collective. Throws (on every rank alike) DimensionMismatch (rows != d, or no
-/// column on any rank), InvalidParameter (threshold outside (0, 1], or memories that differ
-/// between ranks), NonFiniteInput.
+/// d x h matrix on rank 0, whose memory (d m scalars) is broadcast. Collective. Throws (on
+/// every rank alike) DimensionMismatch (rows != d, or no column on any rank), InvalidParameter
+/// (threshold outside (0, 1] or not the same on every rank, or memories that differ between
+/// ranks), NonFiniteInput.
 template <class S, class Derived>
 MemoryUpdate update(GradientProjectionMemory<S>& memory, const Eigen::MatrixBase<Derived>& r_local,
                     double threshold, MPI_Comm comm) {
   static_assert(std::is_same<S, typename Derived::Scalar>::value,
                 "R must have the memory's scalar type");
   constexpr const char* func = "subspace::mpi::update";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   const Eigen::Ref<const detail::Mat<S>> r(r_local.derived());
   detail::checked(c, func, [&] {
@@ -581,6 +625,14 @@ MemoryUpdate update(GradientProjectionMemory<S>& memory, const Eigen::MatrixBase
           detail::message(func, ": the threshold must be in (0, 1], got ", threshold));
     subspace::detail::require_finite(r, func, "R");
   });
+  std::int64_t bits = 0;
+  std::memcpy(&bits, &threshold, sizeof bits);
+  const auto thresholds = detail::allgather(bits, c);
+  for (int i = 1; i < c.size(); ++i)
+    if (thresholds[std::size_t(i)] != thresholds[0])
+      throw InvalidParameter(detail::message(func,
+                                             ": the threshold differs between rank 0 and rank ", i,
+                                             "; every rank must pass the same"));
   const auto prints =
       detail::allgather(std::int64_t(detail::fingerprint<S>(detail::Mat<S>(memory.basis()))), c);
   for (int i = 1; i < c.size(); ++i)
@@ -591,7 +643,19 @@ MemoryUpdate update(GradientProjectionMemory<S>& memory, const Eigen::MatrixBase
   const auto t = detail::tree_qr<S>(r.transpose(), c, false);
   if (t.total_rows == 0)
     throw DimensionMismatch(detail::message(func, ": R has no columns on any rank"));
-  return memory.update(t.r_top.transpose(), threshold);
+  // The update on rank 0 (errors agreed), its memory and report broadcast: the same bits on
+  // every rank whatever their CPUs.
+  MemoryUpdate rep;
+  detail::checked(c, func, [&] {
+    if (c.rank() == 0) rep = memory.update(t.r_top.transpose(), threshold);
+  });
+  std::int64_t m = memory.size();
+  detail::check(MPI_Bcast(&m, 1, MPI_INT64_T, 0, c.get()), "MPI_Bcast");
+  detail::Mat<S> basis = c.rank() == 0 ? memory.basis() : detail::Mat<S>(memory.dim(), Index(m));
+  detail::bcast_matrix(basis, 0, c);
+  detail::bcast_raw(&rep, sizeof rep, 0, c);  // a struct of numbers and a bool
+  if (c.rank() != 0) memory = GradientProjectionMemory<S>::from_basis(basis);
+  return rep;
 }
 
 namespace detail {
@@ -690,6 +754,7 @@ void check_pca_states(const PCA<S>& pca, const Comm& c, const char* func) {
 template <class S>
 void allreduce(PCA<S>& pca, MPI_Comm comm) {
   constexpr const char* func = "subspace::mpi::allreduce";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   detail::check_pca_states(pca, c, func);
   const auto state = detail::merge_to_root(pca, 0, c, func, true);
@@ -702,6 +767,7 @@ void allreduce(PCA<S>& pca, MPI_Comm comm) {
 template <class S>
 void reduce(PCA<S>& pca, int root, MPI_Comm comm) {
   constexpr const char* func = "subspace::mpi::reduce";
+  detail::check_scalar<S>();
   const detail::Comm c(comm);
   const auto roots = detail::allgather(root, c);
   for (int i = 0; i < c.size(); ++i)

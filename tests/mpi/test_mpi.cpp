@@ -191,6 +191,22 @@ void test_basis(const char* label) {
         subspace::mpi::orthonormal_basis(a_local, subspace::RankRule::fixed(6), MPI_COMM_WORLD);
       },
       tag + ": fixed(k) beyond the rank");
+  if (g_size > 1)
+    expect_throw<subspace::InvalidParameter>(
+        [&] {
+          subspace::mpi::orthonormal_basis(a_local, subspace::RankRule::fixed(g_rank == 0 ? 2 : 3),
+                                           MPI_COMM_WORLD);
+        },
+        tag + ": rank rules that differ between ranks");
+  // An expression argument (evaluated once) gives the result of the matrix it evaluates to.
+  const auto twice = subspace::mpi::orthonormal_basis(
+      S(2) * a_local, subspace::RankRule::automatic(), MPI_COMM_WORLD);
+  const auto plain =
+      subspace::mpi::orthonormal_basis(a_local, subspace::RankRule::automatic(), MPI_COMM_WORLD);
+  check(twice.rank == plain.rank &&
+            (twice.singular_values - S(2) * plain.singular_values).cwiseAbs().maxCoeff() <=
+                S(1e3) * eps<S>() * plain.singular_values(0),
+        tag + ": an expression argument");
 }
 
 // ---- principal angles ----------------------------------------------------------------------
@@ -271,6 +287,13 @@ void test_gpm(const char* label) {
   expect_throw<subspace::InvalidParameter>(
       [&] { subspace::mpi::update(dist, Mat<S>(gaussian<S>(d, 3, 71)), 1.5, MPI_COMM_WORLD); },
       tag + ": threshold outside (0, 1]");
+  if (g_size > 1)
+    expect_throw<subspace::InvalidParameter>(
+        [&] {
+          subspace::mpi::update(dist, Mat<S>(gaussian<S>(d, 3, 75)), g_rank == 0 ? 0.5 : 0.9,
+                                MPI_COMM_WORLD);
+        },
+        tag + ": thresholds that differ between ranks");
   const Mat<S> wrong = gaussian<S>(g_rank == g_size - 1 ? d + 1 : d, 3, 72);
   expect_throw<subspace::DimensionMismatch>(
       [&] { subspace::mpi::update(dist, wrong, 0.9, MPI_COMM_WORLD); },

@@ -81,6 +81,24 @@ class GradientProjectionMemory {
           "subspace::GradientProjectionMemory: the input dimension must be >= 1, got ", d));
   }
 
+  /// A memory holding the given protected directions: a d x m basis (d >= 1, 0 <= m <= d)
+  /// with orthonormal columns, e.g. one exported from PyTorch as .npy, or one built on another
+  /// process. Throws DimensionMismatch (d = 0 or m > d), NonFiniteInput, NotOrthonormal
+  /// (max|M^T M - I| above Tolerance::orthonormality(d): re-orthonormalize with qr_basis
+  /// first). Cost O(d m^2), plus O(d^3) for the complement basis when m > d/2 (as `update`).
+  template <class Derived>
+  static GradientProjectionMemory from_basis(const Eigen::MatrixBase<Derived>& m_arg) {
+    const auto& m = detail::evaluated(m_arg);
+    constexpr const char* func = "subspace::GradientProjectionMemory::from_basis";
+    GradientProjectionMemory out(m.rows());
+    if (m.cols() > 0) {
+      detail::require_basis(m, func, "M");
+      out.m_ = m;
+      out.comp_ = 2 * out.size() > out.dim() ? complement(out.m_) : Matrix(out.dim(), 0);
+    }
+    return out;
+  }
+
   /// d, the layer's input dimension.
   Index dim() const { return m_.rows(); }
   /// m, the number of protected directions held.
