@@ -504,3 +504,38 @@ TEST_CASE("npy: writing plain matrices and Maps allocates nothing through Eigen"
                               two.size() - one.size(), "map.npy");
   CHECK(back == Eigen::Map<const Mat<double>>(m.data(), 32, 64));
 }
+
+TEST_CASE("npy: NpyRowReader streams a C-order file in blocks; scalars; Fortran order refused",
+          "[npy]") {
+  TempDir dir("subspace_npy_rows_");
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> c(11, 4);
+  for (Index i = 0; i < c.rows(); ++i)
+    for (Index j = 0; j < c.cols(); ++j) c(i, j) = double(10 * i + j) + 0.25;
+  write_npy(dir.file("c.npy"), c);  // row-major storage: C order
+  subspace::io::NpyRowReader<float> reader(dir.file("c.npy"));
+  CHECK(reader.rows() == 11);
+  CHECK(reader.cols() == 4);
+  Eigen::MatrixXf block;
+  Index seen = 0;
+  for (Index b; (b = reader.next(block, 3)) > 0; seen += b) {
+    CHECK(block.rows() == std::min<Index>(3, 11 - seen));
+    for (Index i = 0; i < b; ++i)
+      for (Index j = 0; j < 4; ++j) CHECK(block(i, j) == float(c(seen + i, j)));
+  }
+  CHECK(seen == 11);
+  CHECK(reader.rows_read() == 11);
+  CHECK_THROWS_AS(reader.next(block, 0), subspace::InvalidParameter);
+  // A column-major matrix is written in Fortran order: not streamable by rows.
+  write_npy(dir.file("f.npy"), Eigen::MatrixXd(c));
+  CHECK_THROWS_AS(subspace::io::NpyRowReader<double>(dir.file("f.npy")), FormatError);
+  CHECK_THROWS_AS(subspace::io::NpyRowReader<double>(dir.file("missing.npy")), IoError);
+  // 0-D arrays: written with shape (), read back as 1 x 1.
+  write_npy(dir.file("s.npy"), Eigen::Matrix<std::int64_t, 1, 1>::Constant(42), NpyShape::scalar);
+  NpyHeader h;
+  const auto s = read_npy<std::int64_t>(dir.file("s.npy"), &h);
+  CHECK(h.ndim == 0);
+  CHECK(s.rows() == 1);
+  CHECK(s(0, 0) == 42);
+  CHECK_THROWS_AS(write_npy(dir.file("bad.npy"), Eigen::MatrixXd::Zero(2, 1), NpyShape::scalar),
+                  subspace::DimensionMismatch);
+}
