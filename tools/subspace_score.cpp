@@ -69,6 +69,17 @@ struct Options {
   bool quiet = false;
 };
 
+/// The whole of `text` as a number (std::stod with nothing left over); false otherwise.
+bool parse_number(const std::string& text, double& x) {
+  std::size_t used = 0;
+  try {
+    x = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return used == text.size();
+}
+
 bool ends_with(const std::string& s, const char* suffix) {
   const std::size_t n = std::strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
@@ -83,14 +94,8 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     auto number = [&](const std::string& v) {
-      std::size_t used = 0;
       double x = 0;
-      try {
-        x = std::stod(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != v.size()) throw UsageError(a + ": not a number: '" + v + "'");
+      if (!parse_number(v, x)) throw UsageError(a + ": not a number: '" + v + "'");
       return x;
     };
     if (a == "--help" || a == "-h") {
@@ -170,14 +175,8 @@ class CsvRows {
       std::string tok;
       Index n = 0;
       while (ss >> tok) {
-        std::size_t used = 0;
         double x = 0;
-        try {
-          x = std::stod(tok, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used != tok.size())
+        if (!parse_number(tok, x))
           throw subspace::FormatError(path_ + ":" + std::to_string(line_no_) + ": not a number: '" +
                                       tok + "'");
         values.push_back(x);

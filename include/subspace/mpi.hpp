@@ -157,13 +157,37 @@ template <class S>
 void bcast_matrix(Mat<S>& m, int root, const Comm& c) {
   bcast_raw(m.data(), std::size_t(m.size()) * sizeof(S), root, c);
 }
+/// The scalar types subspace::mpi moves (as MPI_FLOAT / MPI_DOUBLE and raw bytes).
+template <class S>
+constexpr void check_scalar() {
+  static_assert(std::is_same<S, double>::value || std::is_same<S, float>::value,
+                "subspace::mpi supports float and double");
+}
+/// MPI's datatype for S.
+template <class S>
+MPI_Datatype datatype() {
+  check_scalar<S>();
+  return std::is_same<S, double>::value ? MPI_DOUBLE : MPI_FLOAT;
+}
+/// FNV-1a over bytes, continuing from `h`: a fingerprint to compare what ranks hold.
+inline std::uint64_t fnv1a(const void* data, std::size_t bytes,
+                           std::uint64_t h = 1469598103934665603ull) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+/// A fingerprint of a rank rule (kind, value, k), to check that every rank passed the same.
+inline std::int64_t fingerprint(const RankRule& rule) {
+  const std::int64_t kind = std::int64_t(rule.kind()), k = std::int64_t(rule.k());
+  const double value = rule.value();
+  return std::int64_t(fnv1a(&k, sizeof k, fnv1a(&value, sizeof value, fnv1a(&kind, sizeof kind))));
+}
+
 /// sum over ranks of `local` (same shape everywhere), bitwise identical on every rank.
 template <class S>
 Mat<S> sum(const Mat<S>& local, const Comm& c) {
   Mat<S> out(local.rows(), local.cols());
-  const MPI_Datatype type = sizeof(S) == sizeof(double) ? MPI_DOUBLE : MPI_FLOAT;
-  static_assert(std::is_same<S, double>::value || std::is_same<S, float>::value,
-                "subspace::mpi supports float and double");
+  const MPI_Datatype type = datatype<S>();
   const std::size_t n = std::size_t(local.size());
   for (std::size_t off = 0; off < n; off += kPiece / sizeof(S)) {
     const int count = int(std::min(kPiece / sizeof(S), n - off));
@@ -306,9 +330,7 @@ TreeQr<S> tree_qr(const Eigen::Ref<const Mat<S>>& a, const Comm& c, bool want_q)
   for (const std::int64_t m : allgather(a.rows(), c)) out.total_rows += m;
   // Global scale: the max of the local maxima is exact, so every rank gets the same c.
   S amax = a.size() > 0 ? a.cwiseAbs().maxCoeff() : S(0);
-  check(MPI_Allreduce(MPI_IN_PLACE, &amax, 1, sizeof(S) == 8 ? MPI_DOUBLE : MPI_FLOAT, MPI_MAX,
-                      c.get()),
-        "MPI_Allreduce");
+  check(MPI_Allreduce(MPI_IN_PLACE, &amax, 1, datatype<S>(), MPI_MAX, c.get()), "MPI_Allreduce");
   out.scale = subspace::detail::unit_scale(Eigen::Matrix<S, 1, 1>::Constant(amax));
   Factor<S> local;
   Mat<S> r = out.scale == S(1) ? local.compute(a) : local.compute(out.scale * a);
@@ -381,21 +403,11 @@ void check_rows_input(const Eigen::Ref<const Mat<S>>& a, const Comm& c, const ch
                                       cols[std::size_t(i)], " on rank ", i));
 }
 
-/// The scalar types subspace::mpi moves (as MPI_FLOAT / MPI_DOUBLE and raw bytes).
+/// A fingerprint of a matrix: its shape and bytes.
 template <class S>
-constexpr void check_scalar() {
-  static_assert(std::is_same<S, double>::value || std::is_same<S, float>::value,
-                "subspace::mpi supports float and double");
-}
-
-template <class S>
-std::uint64_t fingerprint(const Mat<S>& m) {  // FNV-1a over the bytes (to compare ranks)
-  std::uint64_t h =
-      1469598103934665603ull ^ std::uint64_t(m.rows()) ^ (std::uint64_t(m.cols()) << 32);
-  const auto* p = reinterpret_cast<const unsigned char*>(m.data());
-  for (std::size_t i = 0; i < std::size_t(m.size()) * sizeof(S); ++i)
-    h = (h ^ p[i]) * 1099511628211ull;
-  return h;
+std::uint64_t fingerprint(const Mat<S>& m) {
+  return fnv1a(m.data(), std::size_t(m.size()) * sizeof(S),
+               1469598103934665603ull ^ std::uint64_t(m.rows()) ^ (std::uint64_t(m.cols()) << 32));
 }
 
 }  // namespace detail
@@ -459,15 +471,9 @@ BasisResult<typename Derived::Scalar> orthonormal_basis(const Eigen::MatrixBase<
   const Eigen::Ref<const detail::Mat<S>> a(a_local.derived());
   detail::check_rows_input(a, c, func, "A");
   {  // the same rank rule everywhere (kind, value, k)
-    std::int64_t value_bits = 0;
-    const double value = rule.value();
-    std::memcpy(&value_bits, &value, sizeof value_bits);
-    const auto kinds = detail::allgather(std::int64_t(rule.kind()), c);
-    const auto values = detail::allgather(value_bits, c);
-    const auto ks = detail::allgather(std::int64_t(rule.k()), c);
+    const auto rules = detail::allgather(detail::fingerprint(rule), c);
     for (int i = 1; i < c.size(); ++i)
-      if (kinds[std::size_t(i)] != kinds[0] || values[std::size_t(i)] != values[0] ||
-          ks[std::size_t(i)] != ks[0])
+      if (rules[std::size_t(i)] != rules[0])
         throw InvalidParameter(detail::message(func,
                                                ": the rank rule differs between rank 0 and rank ",
                                                i, "; every rank must pass the same"));
@@ -715,11 +721,13 @@ std::vector<std::uint8_t> merge_to_root(const PCA<S>& pca, int root, const Comm&
 /// Options and dimensions must agree before any state moves.
 template <class S>
 void check_pca_states(const PCA<S>& pca, const Comm& c, const char* func) {
-  // Bytes 8..36 of the serialized header: scalar tag, center, rank rule, max_state_rank.
-  const auto bytes = pca.serialize();
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::size_t i = 8; i < 36; ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  const auto hashes = allgather(std::int64_t(h), c);
+  // What the serialized header holds besides the state: scalar size, center, rank rule,
+  // max_state_rank.
+  const PcaOptions& o = pca.options();
+  const std::int64_t head[3] = {std::int64_t(sizeof(S)), o.center ? 1 : 0,
+                                std::int64_t(o.max_state_rank)};
+  const auto hashes =
+      allgather(std::int64_t(fnv1a(head, sizeof head, std::uint64_t(fingerprint(o.rank)))), c);
   const auto dims = allgather(pca.samples() > 0 ? pca.dim() : -1, c);
   for (int i = 1; i < c.size(); ++i)
     if (hashes[std::size_t(i)] != hashes[0])
