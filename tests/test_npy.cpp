@@ -3,6 +3,7 @@
 // for every dtype, byte order, memory order and format version; the header grammar; every
 // error path, each message naming the file. tests/fuzz/fuzz_npy.cpp has found no crash so far
 // (2.8 million inputs); any input it finds belongs here as a regression case.
+#include <subspace/io/bases.hpp>
 #include <subspace/io/npy.hpp>
 
 #include <cstdint>
@@ -538,4 +539,176 @@ TEST_CASE("npy: NpyRowReader streams a C-order file in blocks; scalars; Fortran 
   CHECK(s(0, 0) == 42);
   CHECK_THROWS_AS(write_npy(dir.file("bad.npy"), Eigen::MatrixXd::Zero(2, 1), NpyShape::scalar),
                   subspace::DimensionMismatch);
+}
+
+namespace {
+
+/// Writes bytes to a file.
+void write_file(const std::string& path, const Bytes& b) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+  REQUIRE(f.good());
+}
+
+/// The .npy bytes of a 3-D array t[c][i][j] = value(c, i, j) of shape (C, n, k), built by hand
+/// in C or Fortran order (float64 or float32, little-endian).
+template <class F>
+Bytes stack_bytes(Index count, Index n, Index k, bool fortran, int size, F value) {
+  Bytes payload;
+  auto put_one = [&](Index c, Index i, Index j) {
+    put(payload, bits_of(value(c, i, j), 'f', size), size, false);
+  };
+  if (fortran) {
+    for (Index j = 0; j < k; ++j)
+      for (Index i = 0; i < n; ++i)
+        for (Index c = 0; c < count; ++c) put_one(c, i, j);
+  } else {
+    for (Index c = 0; c < count; ++c)
+      for (Index i = 0; i < n; ++i)
+        for (Index j = 0; j < k; ++j) put_one(c, i, j);
+  }
+  const std::string dict = std::string("{'descr': '<f") + char('0' + size) +
+                           "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" +
+                           std::to_string(count) + ", " + std::to_string(n) + ", " +
+                           std::to_string(k) + "), }";
+  return npy_bytes(1, 0, padded(dict, 1), payload);
+}
+
+}  // namespace
+
+TEST_CASE("npy: read_npy_stack lays a (C, n, k) stack side by side, both orders", "[npy]") {
+  TempDir dir("subspace_npy_bases_");
+  auto value = [](Index c, Index i, Index j) { return double(100 * c + 10 * i + j) + 0.5; };
+  for (const bool fortran : {false, true}) {
+    for (const Index count : {Index(1), Index(3)}) {
+      write_file(dir.file("s.npy"), stack_bytes(count, 4, 2, fortran, 8, value));
+      NpyHeader h;
+      const Eigen::MatrixXd m = subspace::io::read_npy_stack<double>(dir.file("s.npy"), &h);
+      CHECK(h.ndim == 3);
+      CHECK(h.shape == std::vector<std::uint64_t>{std::uint64_t(count), 4, 2});
+      REQUIRE(m.rows() == 4);
+      REQUIRE(m.cols() == 2 * count);
+      for (Index c = 0; c < count; ++c)
+        for (Index i = 0; i < 4; ++i)
+          for (Index j = 0; j < 2; ++j) CHECK(m(i, c * 2 + j) == value(c, i, j));
+    }
+  }
+  // read_npy refuses 3-D and says where to go; 2-D files come back as read_npy reads them.
+  write_file(dir.file("s.npy"), stack_bytes(2, 3, 2, false, 8, value));
+  require_throws<FormatError>([&] { read_npy<double>(dir.file("s.npy")); }, "read_npy_stack");
+  const Eigen::MatrixXd two = Eigen::MatrixXd::Random(3, 5);
+  write_npy(dir.file("two.npy"), two);
+  CHECK(subspace::io::read_npy_stack<double>(dir.file("two.npy")) == two);
+  // Four dimensions, a short payload, a missing file.
+  write_file(
+      dir.file("4d.npy"),
+      npy_bytes(1, 0,
+                padded("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1), }", 1),
+                Bytes(8, 0)));
+  CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("4d.npy")), FormatError);
+  Bytes cut = stack_bytes(2, 3, 2, false, 8, value);
+  cut.resize(cut.size() - 8);
+  write_file(dir.file("cut.npy"), cut);
+  CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("cut.npy")), FormatError);
+  CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("missing.npy")), IoError);
+}
+
+TEST_CASE("read_gcr_head: PyTorch's C x d x k float32 stack, the side-by-side 2-D form, errors",
+          "[npy][gcr]") {
+  TempDir dir("subspace_npy_bases_");
+  test::Rng rng(7);
+  const Index d = 10, k = 2, count = 3;
+  // Reference bases in double (Haar), and the float32 values a PyTorch model would hold.
+  Eigen::MatrixXd u(d, count * k);
+  for (Index c = 0; c < count; ++c)
+    u.middleCols(c * k, k) = haar_orthogonal(rng, d).leftCols(k).template cast<double>();
+  const Eigen::MatrixXd uf = u.cast<float>().cast<double>();
+  auto at = [&](const Eigen::MatrixXd& m) {
+    return [&m](Index c, Index i, Index j) { return m(i, c * k + j); };
+  };
+  write_file(dir.file("gcr_f4.npy"), stack_bytes(count, d, k, false, 4, at(uf)));
+  const Eigen::MatrixXd x = Eigen::MatrixXd::Random(d, 5);
+  const subspace::GcrHead<double> reference(
+      subspace::GrassmannProduct<double>::from_orthonormal(u, k));
+
+  // float32 into double: checked at float32 precision, re-orthonormalized in double.
+  const auto head = subspace::io::read_gcr_head<double>(dir.file("gcr_f4.npy"));
+  CHECK(head.classes() == count);
+  CHECK(head.subspace_dim() == k);
+  CHECK(head.feature_dim() == d);
+  for (Index c = 0; c < count; ++c) {
+    const Eigen::MatrixXd b = head.bases().block(c);
+    CHECK(orthonormality_error<double>(b) <= 50 * eps<double>());
+    // Same span as the file's basis, and the same vectors, to float32 rounding.
+    CHECK((b - u.middleCols(c * k, k)).cwiseAbs().maxCoeff() <= 10 * eps<float>());
+  }
+  CHECK((head.logits(x) - reference.logits(x)).cwiseAbs().maxCoeff() <= 16 * 20 * eps<float>());
+  CHECK(head.predict(x) == reference.predict(x));
+  // Read as float: the file's own precision, nothing to widen.
+  const auto headf = subspace::io::read_gcr_head<float>(dir.file("gcr_f4.npy"));
+  CHECK(Eigen::MatrixXd(headf.bases().basis().cast<double>()) == uf);
+
+  // The 2-D side-by-side form (d, C k), float64: read as it is (bit for bit), k required.
+  write_npy(dir.file("gcr_2d.npy"), u);
+  const auto head2 = subspace::io::read_gcr_head<double>(dir.file("gcr_2d.npy"), k);
+  CHECK(head2.bases().basis() == u);
+  CHECK(head2.logits(x) == reference.logits(x));
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_2d.npy")),
+                  subspace::InvalidParameter);
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_2d.npy"), 4),
+                  subspace::DimensionMismatch);
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_f4.npy"), 3),
+                  subspace::DimensionMismatch);
+  // A basis that is not orthonormal even at float32 precision, and a NaN.
+  Eigen::MatrixXd bad = u;
+  bad.col(3) *= 1.01;
+  write_npy(dir.file("bad.npy"), bad);
+  require_throws<FormatError>([&] { subspace::io::read_gcr_head<double>(dir.file("bad.npy"), k); },
+                              "basis 1");
+  bad = u;
+  bad(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  write_npy(dir.file("nan.npy"), bad);
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("nan.npy"), k), FormatError);
+  write_npy(dir.file("vec.npy"), Eigen::VectorXd::Ones(4));
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("vec.npy"), 1), FormatError);
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("missing.npy"), 1), IoError);
+}
+
+TEST_CASE("read_gradient_projection_memory: d x m bases from .npy, float32 widened, errors",
+          "[npy][gpm]") {
+  TempDir dir("subspace_npy_bases_");
+  test::Rng rng(8);
+  const Index d = 12, m = 4;
+  const Eigen::MatrixXd basis = haar_orthogonal(rng, d).leftCols(m).cast<double>();
+  write_npy(dir.file("gpm.npy"), basis);
+  const auto memory = subspace::io::read_gradient_projection_memory<double>(dir.file("gpm.npy"));
+  CHECK(memory.basis() == basis);
+  Eigen::MatrixXd g = Eigen::MatrixXd::Random(3, d), g_ref = g;
+  memory.project(g);
+  subspace::GradientProjectionMemory<double>::from_basis(basis).project(g_ref);
+  CHECK(g == g_ref);
+  CHECK((g * basis).cwiseAbs().maxCoeff() <= 100 * eps<double>());
+
+  // float32 data: accepted at its precision, orthonormal in double after the load.
+  write_npy(dir.file("gpm_f4.npy"), Eigen::MatrixXf(basis.cast<float>()));
+  const auto widened =
+      subspace::io::read_gradient_projection_memory<double>(dir.file("gpm_f4.npy"));
+  CHECK(orthonormality_error<double>(widened.basis()) <= 50 * eps<double>());
+  CHECK((widened.basis() - basis).cwiseAbs().maxCoeff() <= 10 * eps<float>());
+  // ... which a double memory from the same values refuses without the loader's widening.
+  CHECK_THROWS_AS(
+      subspace::GradientProjectionMemory<double>::from_basis(basis.cast<float>().cast<double>()),
+      subspace::NotOrthonormal);
+
+  write_npy(dir.file("wide.npy"), Eigen::MatrixXd::Identity(3, 5));
+  CHECK_THROWS_AS(subspace::io::read_gradient_projection_memory<double>(dir.file("wide.npy")),
+                  FormatError);
+  Eigen::MatrixXd skew = basis;
+  skew.col(0) += 1e-3 * skew.col(1);
+  write_npy(dir.file("skew.npy"), skew);
+  CHECK_THROWS_AS(subspace::io::read_gradient_projection_memory<double>(dir.file("skew.npy")),
+                  FormatError);
+  // An empty memory (d, 0) is a valid memory.
+  write_npy(dir.file("empty.npy"), Eigen::MatrixXd(d, 0));
+  CHECK(subspace::io::read_gradient_projection_memory<double>(dir.file("empty.npy")).size() == 0);
 }

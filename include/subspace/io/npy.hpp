@@ -28,7 +28,8 @@
 //    too). Everything else (bool, float16, complex, datetimes, strings, structured and object
 //    dtypes '|O') is a FormatError naming the descr.
 //  * shapes: (r, c) -> r x c; (n,) -> n x 1 (one column); () (a 0-d scalar) -> 1 x 1. More
-//    than two dimensions is a FormatError naming the shape. Empty dimensions are fine.
+//    than two dimensions is a FormatError naming the shape, except that read_npy_stack reads
+//    a 3-D stack (C, n, k) as n x (C k), the matrices side by side. Empty dimensions are fine.
 //  * conversions to the requested Scalar never change a value silently: an integer that the
 //    Scalar cannot hold exactly (int64 beyond 2^53 into double, beyond 2^24 into float, a
 //    negative or too-large value into an integer Scalar) is a FormatError naming the element;
@@ -84,9 +85,10 @@ struct NpyHeader {
   std::string descr;         ///< dtype as written, e.g. "<f8", "|u1"
   /// Whether the payload is stored column-major (Fortran order).
   bool fortran_order = false;
-  int ndim = 0;                     ///< 0, 1 or 2
-  Eigen::Index rows = 0, cols = 0;  ///< the matrix read_npy returns: (n,) -> n x 1
-  std::uint64_t data_offset = 0;    ///< bytes before the payload
+  int ndim = 0;                      ///< 0, 1 or 2 (3: read_npy_stack only)
+  std::vector<std::uint64_t> shape;  ///< the shape as the header gives it
+  Eigen::Index rows = 0, cols = 0;   ///< the matrix read_npy returns: (n,) -> n x 1
+  std::uint64_t data_offset = 0;     ///< bytes before the payload
 };
 
 /// \var NpyHeader::rows
@@ -504,9 +506,11 @@ void fill_dtype(Src& src, S* dst, Eigen::Index rows, Eigen::Index cols, bool c_o
 /// Reads and validates everything up to the payload; returns the header and leaves `src` at
 /// the first payload byte. `payload` gets the payload size, checked against what is present
 /// when the source can tell (`known`).
+/// Up to `max_ndim` dimensions (2, or 3 for read_npy_stack). A 3-D array (a, b, c) is described
+/// as the 2-D array its payload also is: (a b, c) in C order, (a, b c) in Fortran order.
 template <class Src>
 NpyHeader read_header(Src& src, const std::string& name, Dtype& dtype, std::uint64_t& payload,
-                      bool& known, std::uint64_t& present) {
+                      bool& known, std::uint64_t& present, int max_ndim = 2) {
   unsigned char pre[12];
   const std::size_t got = src.read(pre, 8);
   if (got < 8 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
@@ -540,17 +544,33 @@ NpyHeader read_header(Src& src, const std::string& name, Dtype& dtype, std::uint
   std::vector<std::uint64_t> shape;
   NpyHeaderParser(text, name).parse(h, shape);
   dtype = parse_descr(h.descr, name);
-  if (shape.size() > 2)
-    throw FormatError(message("read_npy: ", name, ": shape ", shape_text(shape), " has ",
-                              shape.size(), " dimensions; only 0-, 1- and 2-D arrays are read"));
+  if (shape.size() > std::size_t(max_ndim))
+    throw FormatError(message(
+        "read_npy: ", name, ": shape ", shape_text(shape), " has ", shape.size(),
+        " dimensions; only 0-, 1- and ", max_ndim, "-D arrays are read here",
+        max_ndim == 2 && shape.size() == 3 ? " (a stack of matrices: subspace::io::read_npy_stack)"
+                                           : ""));
   h.ndim = int(shape.size());
-  const std::uint64_t r = shape.empty() ? 1 : shape[0];
-  const std::uint64_t c = shape.size() == 2 ? shape[1] : 1;
+  h.shape = shape;
   const std::uint64_t max_elems =
       std::uint64_t(std::numeric_limits<Eigen::Index>::max()) / std::uint64_t(dtype.size);
-  if (c != 0 && r > max_elems / c)
-    throw FormatError(message("read_npy: ", name, ": shape ", shape_text(shape),
-                              " has more bytes than fit a 64-bit size"));
+  std::uint64_t elems = 1;
+  for (const std::uint64_t n : shape) {
+    if (n != 0 && elems > max_elems / n)
+      throw FormatError(message("read_npy: ", name, ": shape ", shape_text(shape),
+                                " has more bytes than fit a 64-bit size"));
+    elems *= n;
+  }
+  std::uint64_t r = shape.empty() ? 1 : shape[0];
+  std::uint64_t c = shape.size() >= 2 ? shape[1] : 1;
+  if (shape.size() == 3) {
+    if (h.fortran_order) {
+      c *= shape[2];
+    } else {
+      r *= shape[1];
+      c = shape[2];
+    }
+  }
   h.rows = Eigen::Index(r);
   h.cols = Eigen::Index(c);
   payload = r * c * std::uint64_t(dtype.size);
@@ -594,12 +614,12 @@ Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> read_payload(Src& src, const Np
 
 template <class S, class Src>
 Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> read_any(Src& src, const std::string& name,
-                                                          NpyHeader* header_out) {
+                                                          NpyHeader* header_out, int max_ndim = 2) {
   check_scalar<S>();
   Dtype d;
   std::uint64_t payload = 0, present = 0;
   bool known = false;
-  const NpyHeader h = read_header(src, name, d, payload, known, present);
+  const NpyHeader h = read_header(src, name, d, payload, known, present, max_ndim);
   Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> m;
   if (known) {
     m = read_payload<S>(src, h, d, payload, name);
@@ -680,6 +700,56 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy(const std::string
     throw IoError(detail::message("read_npy: cannot open '", path, "' for reading",
                                   errno ? ": " : "", errno ? std::strerror(errno) : ""));
   return read_npy<Scalar>(f, path, header);
+}
+
+/// Reads a stack of matrices, the 3-D .npy array (C, n, k) at `path` (PyTorch's C x d x k
+/// tensor of class bases, saved with np.save(t.numpy())), into the n x (C k) matrix whose
+/// columns [c k, (c + 1) k) are the matrix [c, :, :], the layout of GrassmannProduct::basis()
+/// and GcrHead. A 2-D array (n, m) is returned as read_npy returns it (one matrix of the stack,
+/// or a stack already side by side), and 0-D and 1-D arrays as there too. Any dtype, byte order
+/// and conversion of read_npy, C or Fortran order. `header`, if not null, receives the header
+/// (`shape` as the file gives it). Throws IoError, FormatError (naming the path; more than 3
+/// dimensions) and TooLarge as read_npy. Cost: one read of the file and, for a 3-D array with
+/// C > 1, one copy into the side-by-side layout (memory: twice the array).
+template <class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy_stack(const std::string& path,
+                                                                     NpyHeader* header = nullptr) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  errno = 0;
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    throw IoError(detail::message("read_npy_stack: cannot open '", path, "' for reading",
+                                  errno ? ": " : "", errno ? std::strerror(errno) : ""));
+  NpyHeader h;
+  Matrix raw;
+  {
+    detail::ExceptionMaskGuard guard(f);
+    detail::StreamSource src{f};
+    raw = detail::read_any<Scalar>(src, path, &h, 3);
+  }
+  if (header) *header = h;
+  if (h.ndim != 3) return raw;
+  // The payload was read as the 2-D array it also is: (C n, k) in C order, element [c, i, j] at
+  // row c n + i; (C, n k) in Fortran order, element [c, i, j] at (c, i + n j).
+  const auto count = Eigen::Index(h.shape[0]), n = Eigen::Index(h.shape[1]),
+             k = Eigen::Index(h.shape[2]);
+  if (count == 1 && !h.fortran_order) return raw;
+  Matrix out;
+  try {
+    out.resize(n, count * k);
+  } catch (const std::bad_alloc&) {
+    throw TooLarge(detail::message("read_npy_stack: ", path, ": cannot allocate ", n, " x ",
+                                   count * k, " elements"));
+  }
+  for (Eigen::Index c = 0; c < count; ++c) {
+    if (h.fortran_order) {
+      for (Eigen::Index j = 0; j < k; ++j)
+        for (Eigen::Index i = 0; i < n; ++i) out(i, c * k + j) = raw(c, i + n * j);
+    } else {
+      out.middleCols(c * k, k) = raw.middleRows(c * n, n);
+    }
+  }
+  return out;
 }
 
 /// Reads a .npy file in blocks of rows, so that a file larger than memory is processed in
