@@ -304,6 +304,59 @@ TEST_CASE("IDX loader: round trips and every error path", "[anomaly][loader][err
   }
 }
 
+TEST_CASE("IdxRowReader (subspace/io/idx.hpp): blocks, skip, the end checked, errors",
+          "[anomaly][loader][errors]") {
+  TempDir dir("subspace_idx_rows_");
+  const auto good = idx_bytes({7, 2, 3});  // byte i = i * 7 + 3
+  write_gz(dir.file("a.idx.gz"), good);
+  const auto whole = subspace::io::read_idx(dir.file("a.idx.gz"));
+  subspace::io::IdxRowReader reader(dir.file("a.idx.gz"));
+  CHECK(reader.rows() == 7);
+  CHECK(reader.cols() == 6);
+  CHECK(reader.dims() == std::vector<std::int64_t>{7, 2, 3});
+  Eigen::MatrixXd block;
+  Index seen = 0;
+  for (Index b; (b = reader.next(block, 3)) > 0; seen += b) {
+    CHECK(block.rows() == std::min<Index>(3, 7 - seen));
+    CHECK(block.cols() == 6);
+    for (Index i = 0; i < b; ++i)
+      for (Index j = 0; j < 6; ++j)
+        CHECK(block(i, j) == double(whole.data[std::size_t((seen + i) * 6 + j)]));
+  }
+  CHECK(seen == 7);
+  CHECK(reader.rows_read() == 7);
+  CHECK(reader.next(block, 3) == 0);  // again: still the end
+  CHECK_THROWS_AS(reader.next(block, 0), subspace::InvalidParameter);
+  // skip, then the rest, equals read_idx_rows of the same rows.
+  subspace::io::IdxRowReader skipper(dir.file("a.idx.gz"));
+  CHECK(skipper.skip(5) == 5);
+  Eigen::MatrixXf tail;
+  CHECK(skipper.next(tail, 10) == 2);
+  const auto rows = subspace::io::read_idx_rows(dir.file("a.idx.gz"), 5, 2);
+  REQUIRE(rows.data.size() == 12);
+  for (Index j = 0; j < 12; ++j) CHECK(tail(j / 6, j % 6) == float(rows.data[std::size_t(j)]));
+  CHECK(skipper.skip(3) == 0);
+  CHECK_THROWS_AS(subspace::io::read_idx_rows(dir.file("a.idx.gz"), 6, 2), subspace::FormatError);
+  CHECK_THROWS_AS(subspace::io::read_idx_rows(dir.file("a.idx.gz"), 1,
+                                              std::numeric_limits<std::int64_t>::max()),
+                  subspace::FormatError);
+  // Trailing data is found at the end of the stream; a truncated file when its rows run out.
+  auto trailing = good;
+  trailing.push_back(0);
+  write_raw(dir.file("trailing.idx"), trailing);
+  subspace::io::IdxRowReader t(dir.file("trailing.idx"));
+  CHECK(t.next(block, 100) == 7);
+  require_throws<subspace::FormatError>([&] { t.next(block, 100); }, "trailing");
+  auto cut = good;
+  cut.resize(good.size() - 4);
+  write_raw(dir.file("cut.idx"), cut);
+  subspace::io::IdxRowReader c(dir.file("cut.idx"));
+  CHECK(c.next(block, 6) == 6);
+  require_throws<subspace::FormatError>([&] { c.next(block, 6); }, "truncated");
+  require_throws<subspace::io::IoError>(
+      [&] { subspace::io::IdxRowReader missing(dir.file("missing.idx")); }, "cannot open");
+}
+
 TEMPLATE_TEST_CASE("PCA::set_rank_rule equals a fit with that rule", "[pca][anomaly]", float,
                    double) {
   using S = TestType;

@@ -611,6 +611,28 @@ TEST_CASE("npy: read_npy_stack lays a (C, n, k) stack side by side, both orders"
   write_file(dir.file("cut.npy"), cut);
   CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("cut.npy")), FormatError);
   CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("missing.npy")), IoError);
+  // Shapes with no bytes whose other sizes still overflow are refused; an empty stack with a
+  // huge count returns at once (no loop over the count), and the header describes the result.
+  write_file(dir.file("over.npy"),
+             npy_bytes(1, 0,
+                       padded("{'descr': '<f8', 'fortran_order': True, 'shape': (0, 3, "
+                              "4611686018427387904), }",
+                              1),
+                       {}));
+  CHECK_THROWS_AS(subspace::io::read_npy_stack<double>(dir.file("over.npy")), FormatError);
+  write_file(
+      dir.file("many.npy"),
+      npy_bytes(1, 0,
+                padded("{'descr': '<f8', 'fortran_order': False, 'shape': (576460752303423488, "
+                       "0, 1), }",
+                       1),
+                {}));
+  NpyHeader hm;
+  const Eigen::MatrixXd many = subspace::io::read_npy_stack<double>(dir.file("many.npy"), &hm);
+  CHECK(many.rows() == 0);
+  CHECK(many.cols() == Index(1) << 59);
+  CHECK(hm.rows == 0);
+  CHECK(hm.cols == Index(1) << 59);
 }
 
 TEST_CASE("read_gcr_head: PyTorch's C x d x k float32 stack, the side-by-side 2-D form, errors",
@@ -659,6 +681,26 @@ TEST_CASE("read_gcr_head: PyTorch's C x d x k float32 stack, the side-by-side 2-
                   subspace::DimensionMismatch);
   CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_f4.npy"), 3),
                   subspace::DimensionMismatch);
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_f4.npy"), -1),
+                  subspace::InvalidParameter);
+  subspace::GcrOptions bad_scale;
+  bad_scale.scale = 0;
+  CHECK_THROWS_AS(subspace::io::read_gcr_head<double>(dir.file("gcr_f4.npy"), 0, bad_scale),
+                  subspace::InvalidParameter);
+  // The same float32 stack in Fortran order gives the same head.
+  write_file(dir.file("gcr_f4_fortran.npy"), stack_bytes(count, d, k, true, 4, at(uf)));
+  CHECK(subspace::io::read_gcr_head<double>(dir.file("gcr_f4_fortran.npy")).bases().basis() ==
+        head.bases().basis());
+  // Values accurate to float32 only (here: each basis's first column 2e-6 too long) saved as
+  // float64 are checked at double's tolerance and refused with a hint; as float32 they pass:
+  // the tolerance follows the file's dtype.
+  Eigen::MatrixXd coarse = u;
+  for (Index c = 0; c < count; ++c) coarse.col(c * k) *= 1 + 2e-6;
+  write_file(dir.file("coarse_f8.npy"), stack_bytes(count, d, k, false, 8, at(coarse)));
+  require_throws<FormatError>(
+      [&] { subspace::io::read_gcr_head<double>(dir.file("coarse_f8.npy")); }, "saved as float64");
+  write_file(dir.file("coarse_f4.npy"), stack_bytes(count, d, k, false, 4, at(coarse)));
+  CHECK(subspace::io::read_gcr_head<double>(dir.file("coarse_f4.npy")).classes() == count);
   // A basis that is not orthonormal even at float32 precision, and a NaN.
   Eigen::MatrixXd bad = u;
   bad.col(3) *= 1.01;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // subspace-score: anomaly scores of feature vectors against a PCA model, streamed in blocks.
 // Run `subspace-score --help` for the usage; exit codes are listed there (kUsage etc. below).
+#include <subspace/io/idx.hpp>
 #include <subspace/io/npz.hpp>
 #include <subspace/io/sklearn.hpp>
 #include <subspace/ml/anomaly.hpp>
 #include <subspace/pca.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -26,7 +28,7 @@ enum Exit : int { kOk = 0, kOther = 1, kUsage = 2, kIo = 3, kFormat = 4, kDimens
 const char* const kHelp =
     R"HELP(usage: subspace-score --model MODEL --input FEATURES --output SCORES
                       [--score residual|t2|combined] [--labels LABELS] [--fpr RATE]
-                      [--block ROWS] [--quiet]
+                      [--scale S] [--block ROWS] [--quiet]
 
 Scores every row of FEATURES (one sample per row, d columns) against a PCA model:
   residual  |x_c - V V^T x_c|^2, the squared reconstruction error (default; equals
@@ -37,10 +39,14 @@ Scores every row of FEATURES (one sample per row, d columns) against a PCA model
 MODEL     a scikit-learn PCA saved with np.savez (mean_, components_, explained_variance_,
           n_samples_, and explained_variance_ratio_ or noise_variance_), or a subspace PCA
           written by PCA::serialize (binary) or PCA::save (text); told apart by content
-FEATURES  .npy (float32/float64/integers, 2-D in C order, or 1-D for one feature) or CSV
-          (comma- or whitespace-separated numbers, one sample per line; '#' starts a comment)
+FEATURES  .npy (float32/float64/integers, 2-D in C order, or 1-D for one feature), IDX
+          (a name ending in ubyte, ubyte.gz, .idx or .idx.gz: MNIST's format, plain or gzip; row
+          i = index i of the first dimension, the rest flattened, bytes 0..255 as they are) or
+          CSV (comma- or whitespace-separated numbers, one sample per line; '#' a comment)
+          --scale S multiplies every feature by S first (e.g. 0.00392156862745098 = 1/255 for
+          images a model saw as pixel / 255; default 1)
 SCORES    .npy (float64, one value per sample) or anything else as CSV (one value per line)
-LABELS    .npy or CSV, one integer per sample, nonzero = anomaly: prints the AUROC and the
+LABELS    .npy, IDX or CSV, one integer per sample, nonzero = anomaly: prints the AUROC and the
           threshold at false-positive rate RATE (default 0.05) with its true-positive rate
 
 Features are read in blocks of ROWS rows (default 4096), so memory stays bounded whatever the
@@ -64,7 +70,7 @@ struct UsageError : std::runtime_error {
 
 struct Options {
   std::string model, input, output, labels, score = "residual";
-  double fpr = 0.05;
+  double fpr = 0.05, scale = 1;
   Index block = 4096;
   bool quiet = false;
 };
@@ -83,6 +89,12 @@ bool parse_number(const std::string& text, double& x) {
 bool ends_with(const std::string& s, const char* suffix) {
   const std::size_t n = std::strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+/// IDX files by name, as MNIST and Fashion-MNIST ship them (t10k-images-idx3-ubyte.gz).
+bool is_idx(const std::string& path) {
+  return ends_with(path, "ubyte") || ends_with(path, "ubyte.gz") || ends_with(path, ".idx") ||
+         ends_with(path, ".idx.gz");
 }
 
 Options parse(int argc, char** argv) {
@@ -116,6 +128,10 @@ Options parse(int argc, char** argv) {
     } else if (a == "--fpr") {
       o.fpr = number(value());
       if (!(o.fpr >= 0 && o.fpr < 1)) throw UsageError("--fpr must be in [0, 1)");
+    } else if (a == "--scale") {
+      o.scale = number(value());
+      if (!std::isfinite(o.scale) || o.scale == 0)
+        throw UsageError("--scale must be finite and nonzero");
     } else if (a == "--block") {
       const double b = number(value());
       if (!(b >= 1 && b <= 1e7 && b == double(Index(b))))
@@ -202,8 +218,16 @@ class CsvRows {
   long line_no_ = 0;
 };
 
-/// A whole vector from .npy or CSV (labels).
+/// A whole vector from .npy, IDX or CSV (labels).
 Eigen::VectorXi read_labels(const std::string& path) {
+  if (is_idx(path)) {
+    const subspace::io::IdxArray a = subspace::io::read_idx(path);
+    if (a.dims.size() != 1)
+      throw subspace::FormatError("labels '" + path + "' must be a 1-D IDX file");
+    Eigen::VectorXi out(Index(a.data.size()));
+    for (Index i = 0; i < out.size(); ++i) out(i) = a.data[std::size_t(i)] != 0 ? 1 : 0;
+    return out;
+  }
   if (ends_with(path, ".npy")) {
     const Eigen::MatrixXd m = subspace::io::read_npy<double>(path);
     if (m.cols() != 1 && m.rows() != 1)
@@ -230,15 +254,23 @@ int run(const Options& o) {
   const Index d = pca.dim();
   std::vector<double> scores;
   std::unique_ptr<subspace::io::NpyRowReader<double>> npy;
+  std::unique_ptr<subspace::io::IdxRowReader> idx;
   std::unique_ptr<CsvRows> csv;
   Index total_rows = -1, cols = d;
+  auto check_width = [&](Index width) {
+    if (width != d)
+      throw subspace::DimensionMismatch("features '" + o.input + "' have " + std::to_string(width) +
+                                        " columns; the model has dimension " + std::to_string(d));
+  };
   if (ends_with(o.input, ".npy")) {
     npy = std::make_unique<subspace::io::NpyRowReader<double>>(o.input);
     total_rows = npy->rows();
-    if (npy->cols() != d)
-      throw subspace::DimensionMismatch("features '" + o.input + "' have " +
-                                        std::to_string(npy->cols()) +
-                                        " columns; the model has dimension " + std::to_string(d));
+    check_width(npy->cols());
+    scores.reserve(std::size_t(total_rows));
+  } else if (is_idx(o.input)) {
+    idx = std::make_unique<subspace::io::IdxRowReader>(o.input);
+    total_rows = idx->rows();
+    check_width(idx->cols());
     scores.reserve(std::size_t(total_rows));
   } else {
     csv = std::make_unique<CsvRows>(o.input);
@@ -247,12 +279,12 @@ int run(const Options& o) {
   Matrix block;
   auto last = Clock::now();
   for (;;) {
-    const Index b = npy ? npy->next(block, o.block) : csv->next(block, o.block, cols);
+    const Index b = npy   ? npy->next(block, o.block)
+                    : idx ? idx->next(block, o.block)
+                          : csv->next(block, o.block, cols);
     if (b == 0) break;
-    if (block.cols() != d)
-      throw subspace::DimensionMismatch("features '" + o.input + "' have " +
-                                        std::to_string(block.cols()) +
-                                        " columns; the model has dimension " + std::to_string(d));
+    check_width(block.cols());
+    if (o.scale != 1) block *= o.scale;
     const auto sc = pca.scores(block);
     const Vector& v = o.score == "t2" ? sc.t2 : o.score == "combined" ? sc.combined : sc.residual;
     scores.insert(scores.end(), v.data(), v.data() + v.size());

@@ -120,6 +120,19 @@ ours_csv = np.loadtxt(out_csv)
 check(code == 0 and np.abs(ours_csv - recon[:40]).max() <= 1e-9 * recon.max(),
       "CSV features in, CSV scores out")
 
+# IDX features and labels straight from the dataset's gzip files, pixels scaled as in Python.
+images_idx = f"{root}/t10k-images-idx3-ubyte.gz"
+if os.path.exists(images_idx):
+    out_idx = os.path.join(tmp, "scores_idx.npy")
+    code, stdout, err_text = run("--model", model, "--input", images_idx, "--output", out_idx,
+                                 "--scale", repr(1 / 255), "--quiet", "--labels",
+                                 f"{root}/t10k-labels-idx1-ubyte.gz")
+    ours_idx = np.load(out_idx) if code == 0 else np.zeros(0)
+    check(code == 0 and ours_idx.shape == (10000,)
+          and np.abs(ours_idx[:3000] - recon).max() <= 1e-9 * recon.max(),
+          "IDX features (gzip, --scale 1/255) score as the .npy path; IDX labels read")
+    check("AUROC" in stdout, "IDX labels: AUROC printed")
+
 tr = os.path.join(tmp, "transform.npy")
 exported = os.path.join(tmp, "exported.npz")
 r = subprocess.run([sk_tool, model, os.path.join(tmp, "x.npy"), tr, exported])

@@ -11,13 +11,17 @@
 /// then `subspace::io::read_gcr_head<float>("gcr.npy")` and
 /// `subspace::io::read_gradient_projection_memory<float>("gpm_layer0.npy")`.
 ///
-/// Precision: a basis is checked at the precision of the file's dtype
-/// (Tolerance<file scalar>::orthonormality(d) on max|U^T U - I|, per class), so a float32 basis
-/// from PyTorch passes as float32 data. Read into a wider Scalar (float32 file, double model) it
-/// is then re-orthonormalized by Householder QR with a positive diagonal of R: the same span
-/// (to the file's rounding), the same vectors to within that rounding, and orthonormal to the
-/// Scalar's precision, as the model's invariant requires.
+/// Precision: max|U^T U - I| of each basis is checked against Tolerance<float>::orthonormality(d)
+/// when the file is float32 or Scalar is float, and against Tolerance<double> otherwise (a
+/// float64 file read as double), so a float32 basis from PyTorch passes as float32 data. Read
+/// into a wider Scalar (float32 file, double model) it is then re-orthonormalized by Householder
+/// QR with a positive diagonal of R: the same span, vectors that move by at most about the
+/// orthonormality error accepted (1e-7 for a basis orthonormal in float32, at most the tolerance
+/// 3.5e-4), orthonormal to the Scalar's precision, as the model's invariant requires. A float64
+/// file holding float32-accurate values (a float tensor upcast before saving) fails the double
+/// check: save it as float32, or re-orthonormalize it in Python first.
 
+#include <cmath>
 #include <string>
 
 #include "../config.hpp"
@@ -50,7 +54,10 @@ void accept_file_bases(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& u,
       throw FormatError(subspace::detail::message(
           func, ": ", path, ": basis ", c, " (", u.rows(), " x ", k,
           ") is not orthonormal: max|U^T U - I| = ", err, " > ", tol, " (the tolerance of ",
-          widen ? "float32" : "the model's scalar", " data)"));
+          widen ? "float32" : "the model's scalar", " data",
+          file_float32 || sizeof(Scalar) == sizeof(float) || err > Scalar(1e-5)
+              ? ")"
+              : "; float32 values saved as float64? save them as float32, or re-orthonormalize)"));
     if (widen) {
       const Eigen::HouseholderQR<Matrix> qr{Matrix(block)};
       Matrix q = qr.householderQ() * Matrix::Identity(u.rows(), k);
@@ -69,14 +76,22 @@ void accept_file_bases(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& u,
 /// For a 3-D file, `k` is taken from the shape (a k > 0 that differs is a DimensionMismatch).
 /// Each basis is checked as in the file comment (orthonormal at the file's precision, finite,
 /// 1 <= k <= d) and re-orthonormalized when the file is coarser than Scalar. Any dtype and
-/// layout of read_npy. Throws IoError (cannot open), FormatError (not a valid .npy; more than 3
-/// dimensions; a basis that is not orthonormal or not finite; empty), DimensionMismatch (k does
-/// not fit the shape), InvalidParameter (a 2-D file without k; options.scale as GcrHead).
-/// Cost: one read, O(C d k^2) for the checks (and the QR).
+/// layout of read_npy. Throws InvalidParameter (k < 0; a 2-D file without k; options.scale as
+/// GcrHead, checked before the file is read), IoError (cannot open), FormatError (not a valid
+/// .npy; 0-, 1- or more than 3-D; a basis that is not orthonormal or not finite; no bases),
+/// DimensionMismatch (k does not fit the shape, k > d). Cost: one read, O(C d k^2) for the
+/// checks (and the QR); memory about three times the array (the file's layout, the stack, the
+/// head's copy).
 template <class Scalar>
 GcrHead<Scalar> read_gcr_head(const std::string& path, Index k = 0,
                               const GcrOptions& options = {}) {
   constexpr const char* func = "subspace::io::read_gcr_head";
+  if (k < 0)
+    throw InvalidParameter(
+        subspace::detail::message(func, ": k must be >= 0 (0: from the file), got ", k));
+  if (!(options.scale > 0) || !std::isfinite(options.scale))
+    throw InvalidParameter(
+        subspace::detail::message(func, ": the scale must be finite and > 0, got ", options.scale));
   NpyHeader h;
   auto u = read_npy_stack<Scalar>(path, &h);
   if (h.ndim == 3) {

@@ -65,18 +65,12 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "error.hpp"
 
 namespace subspace::io {
 
 /// \addtogroup io
 /// @{
-
-/// A file that cannot be opened, or a stream that fails while reading or writing (not a format
-/// problem: the message names the path and the operation).
-class IoError : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
 
 /// What a .npy header says, as read_npy understood it.
 struct NpyHeader {
@@ -86,9 +80,9 @@ struct NpyHeader {
   /// Whether the payload is stored column-major (Fortran order).
   bool fortran_order = false;
   int ndim = 0;                      ///< 0, 1 or 2 (3: read_npy_stack only)
-  std::vector<std::uint64_t> shape;  ///< the shape as the header gives it
-  Eigen::Index rows = 0, cols = 0;   ///< the matrix read_npy returns: (n,) -> n x 1
+  Eigen::Index rows = 0, cols = 0;   ///< the matrix returned: (n,) -> n x 1, (C, n, k) -> n x C k
   std::uint64_t data_offset = 0;     ///< bytes before the payload
+  std::vector<std::uint64_t> shape;  ///< the shape as the header gives it
 };
 
 /// \var NpyHeader::rows
@@ -381,6 +375,18 @@ struct ExceptionMaskGuard {
   }
 };
 
+/// Opens the file stream `f` on `path` in binary `mode`; throws IoError "<who>: cannot open
+/// '<path>' for <purpose>: <strerror>" if that fails (the one message of every opening here).
+template <class FileStream>
+void open_file(FileStream& f, const std::string& path, std::ios::openmode mode, const char* who,
+               const char* purpose) {
+  errno = 0;
+  f.open(path, std::ios::binary | mode);
+  if (!f)
+    throw IoError(message(who, ": cannot open '", path, "' for ", purpose, errno ? ": " : "",
+                          errno ? std::strerror(errno) : ""));
+}
+
 /// The element at p as T (native), from a file in the given byte order.
 template <class T>
 T load(const unsigned char* p, bool big_endian) {
@@ -547,30 +553,34 @@ NpyHeader read_header(Src& src, const std::string& name, Dtype& dtype, std::uint
   if (shape.size() > std::size_t(max_ndim))
     throw FormatError(message(
         "read_npy: ", name, ": shape ", shape_text(shape), " has ", shape.size(),
-        " dimensions; only 0-, 1- and ", max_ndim, "-D arrays are read here",
+        " dimensions; only 0- to ", max_ndim, "-D arrays are read here",
         max_ndim == 2 && shape.size() == 3 ? " (a stack of matrices: subspace::io::read_npy_stack)"
                                            : ""));
   h.ndim = int(shape.size());
   h.shape = shape;
+  // Every size formed from the shape (rows and columns of the matrix read, the payload, and
+  // the n x (C k) matrix of a stack) must fit an Index in bytes, whether or not another
+  // dimension is zero: a shape (0, 3, 2^62) holds no bytes but would still overflow them.
   const std::uint64_t max_elems =
       std::uint64_t(std::numeric_limits<Eigen::Index>::max()) / std::uint64_t(dtype.size);
-  std::uint64_t elems = 1;
-  for (const std::uint64_t n : shape) {
-    if (n != 0 && elems > max_elems / n)
+  const auto mul = [&](std::uint64_t a, std::uint64_t b) {
+    if (a > max_elems || b > max_elems || (b != 0 && a > max_elems / b))
       throw FormatError(message("read_npy: ", name, ": shape ", shape_text(shape),
                                 " has more bytes than fit a 64-bit size"));
-    elems *= n;
-  }
+    return a * b;
+  };
   std::uint64_t r = shape.empty() ? 1 : shape[0];
   std::uint64_t c = shape.size() >= 2 ? shape[1] : 1;
   if (shape.size() == 3) {
+    (void)mul(shape[0], shape[2]);  // the stack's columns, C k
     if (h.fortran_order) {
-      c *= shape[2];
+      c = mul(c, shape[2]);
     } else {
-      r *= shape[1];
+      r = mul(r, shape[1]);
       c = shape[2];
     }
   }
+  (void)mul(r, c);
   h.rows = Eigen::Index(r);
   h.cols = Eigen::Index(c);
   payload = r * c * std::uint64_t(dtype.size);
@@ -694,11 +704,8 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy(std::istream& is,
 template <class Scalar>
 Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy(const std::string& path,
                                                                NpyHeader* header = nullptr) {
-  errno = 0;
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    throw IoError(detail::message("read_npy: cannot open '", path, "' for reading",
-                                  errno ? ": " : "", errno ? std::strerror(errno) : ""));
+  std::ifstream f;
+  detail::open_file(f, path, std::ios::in, "read_npy", "reading");
   return read_npy<Scalar>(f, path, header);
 }
 
@@ -715,11 +722,8 @@ template <class Scalar>
 Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy_stack(const std::string& path,
                                                                      NpyHeader* header = nullptr) {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
-  errno = 0;
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    throw IoError(detail::message("read_npy_stack: cannot open '", path, "' for reading",
-                                  errno ? ": " : "", errno ? std::strerror(errno) : ""));
+  std::ifstream f;
+  detail::open_file(f, path, std::ios::in, "read_npy_stack", "reading");
   NpyHeader h;
   Matrix raw;
   {
@@ -727,13 +731,20 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npy_stack(const std::
     detail::StreamSource src{f};
     raw = detail::read_any<Scalar>(src, path, &h, 3);
   }
-  if (header) *header = h;
-  if (h.ndim != 3) return raw;
+  if (h.ndim != 3) {
+    if (header) *header = h;
+    return raw;
+  }
   // The payload was read as the 2-D array it also is: (C n, k) in C order, element [c, i, j] at
   // row c n + i; (C, n k) in Fortran order, element [c, i, j] at (c, i + n j).
   const auto count = Eigen::Index(h.shape[0]), n = Eigen::Index(h.shape[1]),
              k = Eigen::Index(h.shape[2]);
+  h.rows = n;  // the header as it describes the result
+  h.cols = count * k;
+  if (header) *header = h;
   if (count == 1 && !h.fortran_order) return raw;
+  // Nothing to copy: return before the loop (a (2^59, 0, 1) stack must not spin 2^59 times).
+  if (n == 0 || count * k == 0) return Matrix(n, count * k);
   Matrix out;
   try {
     out.resize(n, count * k);
@@ -770,11 +781,7 @@ class NpyRowReader {
   /// Opens `path` and reads its header.
   explicit NpyRowReader(const std::string& path) : path_(path) {
     detail::check_scalar<Scalar>();
-    errno = 0;
-    f_.open(path, std::ios::binary);
-    if (!f_)
-      throw IoError(detail::message("read_npy: cannot open '", path, "' for reading",
-                                    errno ? ": " : "", errno ? std::strerror(errno) : ""));
+    detail::open_file(f_, path, std::ios::in, "read_npy", "reading");
     detail::StreamSource src{f_};
     std::uint64_t payload = 0, present = 0;
     bool known = false;
@@ -921,11 +928,8 @@ void write_npy(std::ostream& os, const Eigen::DenseBase<Derived>& m,
 template <class Derived>
 void write_npy(const std::string& path, const Eigen::DenseBase<Derived>& m,
                NpyShape shape = NpyShape::matrix) {
-  errno = 0;
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f)
-    throw IoError(detail::message("write_npy: cannot open '", path, "' for writing",
-                                  errno ? ": " : "", errno ? std::strerror(errno) : ""));
+  std::ofstream f;
+  detail::open_file(f, path, std::ios::out | std::ios::trunc, "write_npy", "writing");
   write_npy(f, m, shape, path);
   f.close();
   if (!f) throw IoError(detail::message("write_npy: ", path, ": writing failed"));
