@@ -754,3 +754,11 @@ TEST_CASE("read_gradient_projection_memory: d x m bases from .npy, float32 widen
   write_npy(dir.file("empty.npy"), Eigen::MatrixXd(d, 0));
   CHECK(subspace::io::read_gradient_projection_memory<double>(dir.file("empty.npy")).size() == 0);
 }
+
+TEST_CASE("npy: write_npy refuses a shape that is no NpyShape enumerator", "[npy][enum]") {
+  std::ostringstream os;
+  const Eigen::MatrixXd m = Eigen::MatrixXd::Ones(2, 2);
+  require_throws<subspace::InvalidParameter>([&] { write_npy(os, m, static_cast<NpyShape>(7)); },
+                                             "not an NpyShape enumerator");
+  CHECK(os.str().empty());  // nothing written before the check
+}

@@ -5,6 +5,7 @@
 #include <subspace/subspace.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "helpers.hpp"
 
@@ -159,4 +160,122 @@ TEST_CASE("shapes: checked before a fixed-size object is filled; transposed inpu
   // The NotOrthonormal message says how to fix the input.
   require_throws<subspace::NotOrthonormal>([&] { subspace::principal_angles(2.0 * u, u); },
                                            "qr_basis");
+}
+
+TEST_CASE("enums: a value that is no enumerator is refused, not taken as another branch",
+          "[scale][enum]") {
+  Rng rng(31);
+  // An integer cast to an enum class (or memory that never held one) used to fall through:
+  // distance_from_angles returned NaN, Grassmann::retract ran Polar, PCA::fit ran SVD.
+  const auto bogus_distance = static_cast<subspace::Distance>(97);
+  const auto bogus_retraction = static_cast<subspace::Retraction>(-1);
+  const VectorXd theta = VectorXd::Constant(2, 0.25);
+  require_throws<subspace::InvalidParameter>(
+      [&] { subspace::distance_from_angles(theta, bogus_distance); }, "97");
+  const MatrixXd u = subspace::qr_basis(rng.gaussian<double>(6, 2));
+  const MatrixXd v = subspace::qr_basis(rng.gaussian<double>(6, 2));
+  require_throws<subspace::InvalidParameter>([&] { subspace::distance(u, v, bogus_distance); },
+                                             "not one of the enumerators");
+  // The named values still work (Martin is the last one: the range check is inclusive).
+  CHECK(subspace::distance_from_angles(theta, subspace::Distance::Martin) ==
+        Approx(std::sqrt(-4 * std::log(std::cos(0.25)))).epsilon(1e-14));
+  const auto x = subspace::Grassmann<double>::from_orthonormal(u);
+  const MatrixXd d = x.project(rng.gaussian<double>(6, 2));
+  require_throws<subspace::InvalidParameter>([&] { x.retract(0.1 * d, bogus_retraction); }, "-1");
+  require_throws<subspace::InvalidParameter>(
+      [&] { x.retract(0.1 * d, static_cast<subspace::Retraction>(4)); }, "4");
+  require_throws<subspace::InvalidParameter>(
+      [&] { x.inverse_retract(x, subspace::Retraction::Cayley); }, "QR, Polar or Exp");
+  // Valid kinds still run: the projective inverse undoes the QR retraction exactly.
+  CHECK((x.inverse_retract(x.retract(0.1 * d)) - 0.1 * d).norm() < 1e-13);
+  const auto prod = subspace::GrassmannProduct<double>::random(6, 2, 2, rng.gen);
+  require_throws<subspace::InvalidParameter>(
+      [&] { prod.retract(MatrixXd::Zero(6, 4), bogus_retraction); }, "kind");
+  subspace::PcaOptions po;
+  po.solver = static_cast<subspace::PcaSolver>(9);
+  require_throws<subspace::InvalidParameter>([&] { subspace::PCA<> p(po); }, "solver");
+  subspace::SGDOptions so;
+  so.retraction = bogus_retraction;
+  require_throws<subspace::InvalidParameter>(
+      [&] { subspace::RiemannianSGD<subspace::Grassmann<double>> opt(so); }, "retraction");
+  subspace::AdamOptions ao;
+  ao.retraction = static_cast<subspace::Retraction>(12);
+  require_throws<subspace::InvalidParameter>(
+      [&] { subspace::RiemannianAdam<subspace::Grassmann<double>> opt(ao); }, "retraction");
+}
+
+TEST_CASE("scale: Plucker coordinates at any column scale, OutsideDomain beyond the range",
+          "[scale][plucker]") {
+  Rng rng(41);
+  const MatrixXd u = rng.gaussian<double>(6, 3);
+  const VectorXd p0 = subspace::plucker(u);
+  // Power-of-two column scales far apart: the result is the same bits (the scaled path
+  // multiplies every minor by an exact 2^(sum e_j), which here is 2^0).
+  MatrixXd w = u;
+  w.col(0) *= std::ldexp(1.0, 700);
+  w.col(1) *= std::ldexp(1.0, -700);
+  const VectorXd p1 = subspace::plucker(w);
+  CHECK((p1.array() == p0.array()).all());
+  // Decimal scales 1e250 / 1e-250: products ~1, rounding-level agreement. Unscaled, the
+  // j = 2 minors of the first two columns were fine but 1e250 x 1e250 products are not.
+  w = u;
+  w.col(0) *= 1e250;
+  w.col(1) *= 1e250;
+  w.col(2) *= 1e-300;
+  CHECK((subspace::plucker(w) / 1e200 - p0).norm() <= 1e-14 * p0.norm());
+  // A 2-plane of 1e160-sized vectors has coordinates ~1e320 (inf); of 1e-160-sized ones
+  // ~1e-320 (subnormal): refused, never inf, NaN or 0.
+  const MatrixXd v = rng.gaussian<double>(5, 2);
+  require_throws<subspace::OutsideDomain>([&] { subspace::plucker(MatrixXd(1e160 * v)); },
+                                          "outside the normal range");
+  require_throws<subspace::OutsideDomain>([&] { subspace::plucker(MatrixXd(1e-160 * v)); },
+                                          "rescale U");
+  require_throws<subspace::OutsideDomain>(
+      [&] { subspace::plucker(Eigen::MatrixXf(1e20f * v.cast<float>())); }, "normal range");
+  // Just inside the range: 1e150-sized columns give ~1e300 coordinates, correct digits.
+  const VectorXd pv = subspace::plucker(v);
+  CHECK((subspace::plucker(MatrixXd(1e150 * v)) / 1e300 - pv).norm() <= 1e-14 * pv.norm());
+  CHECK((subspace::plucker(MatrixXd(1e-150 * v)) / 1e-300 - pv).norm() <= 1e-14 * pv.norm());
+  // An exactly rank-deficient matrix is the zero vector at any scale (not an error). (With
+  // 3 r.col(0) the computed minors are rounding noise ~eps |u| |v| ~ 1e384: refused too.)
+  MatrixXd r = v;
+  r.col(1) = 4 * r.col(0);
+  CHECK(subspace::plucker(MatrixXd(1e200 * r)).cwiseAbs().maxCoeff() == 0);
+}
+
+TEST_CASE("scale: Line3 is the same line in any unit of length", "[scale][plucker]") {
+  using L = subspace::Line3<double>;
+  const Eigen::Vector3d a(1, 2, 3), b(-2, 0.5, 4), c(0.3, -1, 2), e(2, 2, -1);
+  const L l1 = L::through(a, b), m1 = L::through(c, e);
+  for (const double s : {1e-300, 1e-160, 1e160, 1e300}) {
+    INFO("scale " << s);
+    const L l = L::through(s * a, s * b), m = L::through(s * c, s * e),
+            q = L::through(s * a, s * c);
+    CHECK((l.direction() - l1.direction()).norm() < 1e-15);
+    CHECK((l.moment() / s - l1.moment()).norm() < 1e-14);
+    CHECK(l.distance(m) / s == Approx(l1.distance(m1)).epsilon(1e-13));
+    CHECK(l.distance(Eigen::Vector3d(s * c)) / s == Approx(l1.distance(c)).epsilon(1e-13));
+    const L par = L::from_point_direction(s * (a + Eigen::Vector3d(0.1, 0, 0)), b - a);
+    const L par1 = L::from_point_direction(a + Eigen::Vector3d(0.1, 0, 0), b - a);
+    CHECK(l.distance(par) / s == Approx(l1.distance(par1)).epsilon(1e-12));
+    // Skew lines do not meet at small scales either (the tolerance had an absolute term);
+    // lines through a common point meet there.
+    CHECK_FALSE(l.intersection(m).has_value());
+    const auto x = l.intersection(q);
+    REQUIRE(x.has_value());
+    CHECK((*x / s - a).norm() < 1e-13);
+    const auto cp = l.closest_points(m), cp1 = l1.closest_points(m1);
+    CHECK((cp.first / s - cp1.first).norm() < 1e-13);
+    const L back = L::from_plucker(Eigen::Matrix<double, 6, 1>(s * l1.to_plucker()));
+    CHECK((back.direction() - l1.direction()).norm() < 1e-15);
+  }
+  // b - a overflows: the direction is still found.
+  const L wide = L::through(Eigen::Vector3d(-1e308, 0, 0), Eigen::Vector3d(1e308, 1e300, 0));
+  CHECK((wide.direction() - Eigen::Vector3d::UnitX()).norm() < 1e-7);
+  require_throws<subspace::InvalidParameter>(
+      [&] { L::through(Eigen::Vector3d(1e300, 0, 0), Eigen::Vector3d(1e300, 0, 0)); }, "coincide");
+  // A line whose distance from the origin |m| / |d| overflows is refused.
+  require_throws<subspace::OutsideDomain>(
+      [&] { L::from_direction_moment(Eigen::Vector3d(1e-300, 0, 0), Eigen::Vector3d(0, 1e10, 0)); },
+      "overflows");
 }

@@ -216,7 +216,8 @@ enum class Distance {
 /// log1p(-2 sin^2(theta/2)), so the distances keep full relative accuracy for tiny angles; an
 /// angle >= fl(pi/2) is taken as exactly pi/2 (cos = 0), so orthogonal directions give
 /// Martin = +inf, Fubini-Study = pi/2 and Binet-Cauchy = 1 exactly.
-/// O(q). Throws InvalidParameter for an empty theta or d < 0.
+/// O(q). Throws InvalidParameter for an empty theta, d < 0 or a kind that is not a Distance
+/// enumerator, NonFiniteInput for NaN/Inf angles.
 template <class DT>
 typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta_arg, Distance kind,
                                          Index dim_difference = 0) {
@@ -234,6 +235,8 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta_arg,
     throw InvalidParameter(detail::message(
         "subspace::distance_from_angles: dimension difference must be >= 0, got ", dim_difference));
   detail::require_finite(theta, "subspace::distance_from_angles", "theta");
+  detail::require_enum(kind, Distance::Geodesic, Distance::Martin, "subspace::distance_from_angles",
+                       "kind");
   const auto t = theta.array();
   // sum of log cos(theta_i); -inf when an angle is pi/2 (any theta >= fl(pi/2), the value
   // principal_angles returns for exactly orthogonal directions, counts as pi/2).

@@ -87,7 +87,9 @@ class InvalidParameter : public InvalidArgument {
 
 /// A point outside the domain of a map that is not globally defined: the inverse of a
 /// retraction at or beyond the cut locus (a principal angle of pi/2), the Cayley retraction
-/// when I - W/2 is singular.
+/// when I - W/2 is singular; also an input whose exact result lies outside the scalar type's
+/// normal range (Plucker coordinates of a matrix with 1e160-sized columns), which would
+/// otherwise come back as inf, NaN or a silent 0.
 class OutsideDomain : public InvalidArgument {
  public:
   using InvalidArgument::InvalidArgument;

@@ -425,6 +425,8 @@ auto Grassmann<Scalar_, N, K>::retract(const Eigen::MatrixBase<Derived>& d_arg,
   const auto& d = detail::evaluated(d_arg);
   check_tangent_shape(d, "subspace::Grassmann::retract");
   detail::require_finite(d, "subspace::Grassmann::retract", "D");
+  detail::require_enum(kind, Retraction::QR, Retraction::Cayley, "subspace::Grassmann::retract",
+                       "kind");
   if (kind == Retraction::Exp) return exp(d);
   if (kind == Retraction::Cayley)
     throw InvalidParameter("subspace::Grassmann::retract: the Cayley retraction is for Stiefel");
@@ -442,6 +444,8 @@ template <class Scalar_, int N, int K>
 auto Grassmann<Scalar_, N, K>::inverse_retract(const Grassmann& y, Retraction kind) const
     -> Tangent {
   check_same_shape(y, "subspace::Grassmann::inverse_retract");
+  detail::require_enum(kind, Retraction::QR, Retraction::Exp,
+                       "subspace::Grassmann::inverse_retract", "kind (QR, Polar or Exp)");
   if (kind == Retraction::Exp) return log(y);
   Small m(dim(), dim());
   m.noalias() = u_.transpose() * y.u_;

@@ -199,6 +199,7 @@ auto GrassmannProduct<Scalar_>::retract(const Eigen::MatrixBase<Derived>& d_arg,
   constexpr const char* func = "subspace::GrassmannProduct::retract";
   check_tangent(d, func);
   detail::require_finite(d, func, "D");
+  detail::require_enum(kind, Retraction::QR, Retraction::Cayley, func, "kind");
   GrassmannProduct out;
   out.k_ = k_;
   out.u_ = u_ + d;

@@ -49,13 +49,21 @@ class Line3 {
   using Vector6 = Eigen::Matrix<Scalar, 6, 1>;
 
   /// The line through two distinct points. Throws InvalidParameter when a == b (to within
-  /// eps max(|a|, |b|)), NonFiniteInput.
+  /// eps max(|a|_inf, |b|_inf), in max-norms), NonFiniteInput. Any scale: b - a is formed as
+  /// b/2 - a/2 when it would overflow.
   static Line3 through(const Vector3& a, const Vector3& b) {
     constexpr const char* func = "subspace::Line3::through";
     detail::require_finite(a, func, "a");
     detail::require_finite(b, func, "b");
-    const Vector3 d = b - a;
-    if (!(d.norm() > eps() * std::max(a.norm(), b.norm())))
+    // Max-norms: no squares, so no overflow or underflow at any scale.
+    const Scalar size = std::max(a.cwiseAbs().maxCoeff(), b.cwiseAbs().maxCoeff());
+    Vector3 d = b - a;
+    Scalar gap = d.cwiseAbs().maxCoeff();
+    if (!d.allFinite()) {  // |b - a| overflows: only the direction is used
+      d = b / Scalar(2) - a / Scalar(2);
+      gap = Scalar(2) * d.cwiseAbs().maxCoeff();
+    }
+    if (!(gap > eps() * size))
       throw InvalidParameter(detail::message(func, ": the two points coincide"));
     return from_point_direction(a, d);
   }
@@ -76,8 +84,8 @@ class Line3 {
 
   /// From a (direction, moment) pair, any common scale. Throws InvalidParameter (d = 0: a line
   /// at infinity; NaN tolerance), NotDecomposable when |d . m| > tolerance |d| |m| (negative
-  /// tolerance: the default 1e3 eps; the pair is then no line), NonFiniteInput. The moment is
-  /// then made exactly orthogonal to d.
+  /// tolerance: the default 1e3 eps; the pair is then no line), NonFiniteInput, OutsideDomain
+  /// when |m| / |d| overflows. The moment is then made exactly orthogonal to d.
   static Line3 from_direction_moment(const Vector3& d, const Vector3& m, Scalar tolerance = -1) {
     constexpr const char* func = "subspace::Line3::from_direction_moment";
     detail::require_finite(d, func, "d");
@@ -93,6 +101,10 @@ class Line3 {
     l.d_ = d / len;
     l.m_ = m / len;
     l.m_ -= l.d_ * l.d_.dot(l.m_);  // exact orthogonality
+    if (!l.m_.allFinite())  // |m| / |d|, the distance to the origin, beyond the largest Scalar
+      throw OutsideDomain(detail::message(func, ": |m| / |d| = ", mlen, " / ", len,
+                                          " (the distance of the line from the origin) ",
+                                          "overflows the scalar type"));
     return l;
   }
 
@@ -154,7 +166,7 @@ class Line3 {
   Scalar distance(const Line3& o) const {
     if (is_parallel(o)) {
       const Scalar s = d_.dot(o.d_) >= Scalar(0) ? Scalar(1) : Scalar(-1);
-      return (m_ - s * o.m_).norm();
+      return (m_ - s * o.m_).stableNorm();
     }
     return std::abs(reciprocal_product(o)) / d_.cross(o.d_).norm();
   }
@@ -175,8 +187,8 @@ class Line3 {
   /// The point where the lines meet, or nothing when they are parallel or skew. The lines
   /// meet when their common-normal distance |d1 . m2 + d2 . m1| / |d1 x d2| is <= tolerance;
   /// the answer is then the midpoint of the closest points. Negative tolerance: the default
-  /// eps (1000 (1 + |c1| + |c2|) + 64 (|m1| + |m2|) / |d1 x d2|), with c1, c2 the closest
-  /// points.
+  /// eps (1000 (|c1| + |c2|) + 64 (|m1| + |m2|) / |d1 x d2|), with c1, c2 the closest
+  /// points: relative, so the answer is the same in any unit of length.
   /// The last term is the conditioning of the question: rounding the stored moments by eps
   /// moves the computed distance of lines at angle theta by about eps |m| / sin(theta), so
   /// lines meeting at a small angle (far from the origin, or not) are still found to meet.
@@ -185,17 +197,20 @@ class Line3 {
     if (is_parallel(o)) return std::nullopt;
     const Scalar sine = d_.cross(o.d_).norm();
     const auto cp = closest_points(o);
-    tolerance =
-        detail::resolve_tolerance(tolerance,
-                                  eps() * (Scalar(1000) * (1 + cp.first.norm() + cp.second.norm()) +
-                                           Scalar(64) * (m_.norm() + o.m_.norm()) / sine),
-                                  "subspace::Line3::intersection");
+    // Relative to the lines' own lengths, no absolute term, so that the answer does not depend
+    // on the unit of length (two lines through the origin meet there: 0 <= 0).
+    tolerance = detail::resolve_tolerance(
+        tolerance,
+        eps() * (Scalar(1000) * (cp.first.stableNorm() + cp.second.stableNorm()) +
+                 Scalar(64) * (m_.stableNorm() + o.m_.stableNorm()) / sine),
+        "subspace::Line3::intersection");
     if (std::abs(reciprocal_product(o)) / sine > tolerance) return std::nullopt;
     return Vector3((cp.first + cp.second) / 2);
   }
 
-  /// Distance from a point x to the line: |x x d - m|.
-  Scalar distance(const Vector3& x) const { return (x.cross(d_) - m_).norm(); }
+  /// Distance from a point x to the line: |x x d - m| (a norm that neither overflows nor
+  /// underflows in the squares).
+  Scalar distance(const Vector3& x) const { return (x.cross(d_) - m_).stableNorm(); }
 
  private:
   static Scalar eps() { return Tolerance<Scalar>::epsilon(); }

@@ -286,6 +286,25 @@ template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement(
     const Eigen::MatrixBase<Derived>& u);
 
+/// The binary exponent e of the 2-norm of column c of u (|u_c|_2 = m 2^e, m in [1/2, 1); 0 for
+/// a zero column), computed without overflow or underflow: the column is first brought to a
+/// largest entry in [1/2, 1) by an exact power of two. O(n), no allocation.
+template <class Derived>
+int column_norm_exponent(const Eigen::MatrixBase<Derived>& u, Index c) {
+  using Scalar = typename Derived::Scalar;
+  const Scalar big = u.col(c).cwiseAbs().maxCoeff();
+  if (!(big > Scalar(0))) return 0;
+  int e1 = 0, e2 = 0;
+  std::frexp(big, &e1);
+  Scalar ss = 0;
+  for (Index i = 0; i < u.rows(); ++i) {
+    const Scalar x = std::ldexp(u(i, c), -e1);
+    ss += x * x;
+  }
+  std::frexp(std::sqrt(ss), &e2);
+  return e1 + e2;
+}
+
 }  // namespace detail
 
 /// Plucker coordinates of the n x k matrix U (1 <= k <= n): the C(n, k) k x k minors
@@ -302,9 +321,17 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> plucker_by_complement
 ///   and plucker(U) = det R (-1)^(k(n-k)) hodge(plucker(W)) with W the complement of Q oriented
 ///   by det [Q W] = +1 (a problem of size n - k < n/2).
 /// Fixed-size U with C(n, k) <= 1024 returns a fixed-size vector and, for k <= n/2, allocates
-/// nothing. Expressions are evaluated once first. Throws DimensionMismatch (k = 0 or k > n),
-/// NonFiniteInput, TooLarge (C(n, k) overflows Index or the address space); a C(n, k) that fits
-/// the address space but not the memory fails like any Eigen allocation (std::bad_alloc).
+/// nothing. Expressions are evaluated once first.
+/// Any scale: the coordinates are products of k entries and leave the exponent range long before
+/// the entries do (a 2-plane of 1e160-sized vectors has coordinates ~1e320). When the column
+/// norms' binary exponents e_j sum in absolute value past half the exponent range, U is scaled
+/// to columns of norm in [1/2, 1) by exact powers of two (every minor is then at most 1, by
+/// Hadamard's inequality) and the result scaled back by 2^(sum e_j): the same digits as with an
+/// unbounded exponent range. Throws DimensionMismatch (k = 0 or k > n), NonFiniteInput,
+/// OutsideDomain when the largest coordinate lies outside Scalar's normal range (it would be
+/// inf, or 0 / subnormal: rescale U, whose span is the same), TooLarge (C(n, k) overflows Index
+/// or the address space); a C(n, k) that fits the address space but not the memory fails like
+/// any Eigen allocation (std::bad_alloc).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar,
               detail::plucker_size_ct(Derived::RowsAtCompileTime, Derived::ColsAtCompileTime), 1>
@@ -335,6 +362,32 @@ plucker(const Eigen::MatrixBase<Derived>& u) {
     if constexpr (!kFixed || kK == 1) {
       if (k == 1) {
         p = u.col(0);
+        return p;
+      }
+    }
+    {  // scale (doc comment): exact powers of two, so digits are unchanged
+      using Limits = std::numeric_limits<Scalar>;
+      int total = 0, spread = 0;
+      for (Index c = 0; c < k; ++c) {
+        const int e = detail::column_norm_exponent(u, c);
+        total += e;
+        spread += e < 0 ? -e : e;
+      }
+      if (spread > Limits::max_exponent / 2) {
+        typename Derived::PlainObject scaled(u);
+        for (Index c = 0; c < k; ++c) {
+          const int e = detail::column_norm_exponent(u, c);
+          for (Index i = 0; i < n; ++i) scaled(i, c) = std::ldexp(scaled(i, c), -e);
+        }
+        p = plucker(scaled);  // columns of norm in [1/2, 1): spread 0, no second pass
+        const Scalar big = p.cwiseAbs().maxCoeff();
+        if (big == Scalar(0)) return p;  // rank-deficient at any scale
+        const int top = std::ilogb(big) + total;
+        if (top >= Limits::max_exponent || top < Limits::min_exponent - 1)
+          throw OutsideDomain(detail::message(
+              func, ": the largest coordinate is 2^", top, ", outside the normal range of the ",
+              "scalar type (products of k = ", k, " entries); rescale U (the span is the same)"));
+        for (Index i = 0; i < p.size(); ++i) p(i) = std::ldexp(p(i), total);
         return p;
       }
     }

@@ -10,7 +10,12 @@
    for bit, and that the file is byte-identical to np.save of the same array.
 2. npy_tool writes its test matrix of every dtype in column-major, row-major and 1-D layouts;
    np.load must read exactly the values computed here, and np.save must write the same bytes.
-3. Refusals: int64 2**53 + 1 as float64, a 3-D array.
+3. Stacks: NumPy writes 3-D arrays (C, n, k) (PyTorch's C x d x k class bases), float and
+   integer dtypes, both byte orders, C and Fortran order, empty extents; npy_tool reads each with
+   read_npy_stack and writes the n x (C k) matrix, which must equal np.concatenate(list(a),
+   axis=1) bit for bit (in float64 and in the file's own dtype).
+4. Refusals: int64 2**53 + 1 as float64, a 3-D array through read_npy, a 4-D one through
+   read_npy_stack.
 Exit 0 when everything matched, 1 on any mismatch, 77 (CTest SKIP_RETURN_CODE) when NumPy is
 not importable.
 """
@@ -71,6 +76,20 @@ def main():
         if not ok:
             failures.append(what)
 
+    def batch(op, cases):
+        """Runs "op IN OUT TYPE" for every (name, array, type, IN, OUT) case in one npy_tool
+        process; yields the cases it answered "ok" (the others are failures)."""
+        lines = "".join(f"{op} {c[3]} {c[4]} {c[2]}\n" for c in cases)
+        r = subprocess.run([tool, "batch"], input=lines, capture_output=True, text=True)
+        answers = r.stdout.splitlines()
+        check(r.returncode == 0 and len(answers) == len(cases),
+              f"npy_tool batch {op}: rc {r.returncode}, {len(answers)} answers for {len(cases)}")
+        for case, answer in zip(cases, answers):
+            if answer == "ok":
+                yield case
+            else:
+                check(False, f"{case[0]}: npy_tool: {answer}")
+
     with tempfile.TemporaryDirectory() as tmp:
         src, out = os.path.join(tmp, "in.npy"), os.path.join(tmp, "out.npy")
         # 1. NumPy writes, we read and write back (one npy_tool process for all files).
@@ -92,15 +111,7 @@ def main():
                                 name = (f"{dt.str} {shape} {'F' if fortran else 'C'} {version}"
                                         f" -> {as_type}")
                                 cases.append((name, a, as_type, fin, os.path.join(tmp, f"out{n}.npy")))
-        batch = "".join(f"copy {c[3]} {c[4]} {c[2]}\n" for c in cases)
-        r = subprocess.run([tool, "batch"], input=batch, capture_output=True, text=True)
-        answers = r.stdout.splitlines()
-        check(r.returncode == 0 and len(answers) == len(cases),
-              f"npy_tool batch: rc {r.returncode}, {len(answers)} answers for {len(cases)}")
-        for (name, a, as_type, fin, fout), answer in zip(cases, answers):
-            if answer != "ok":
-                check(False, f"{name}: npy_tool: {answer}")
-                continue
+        for name, a, as_type, fin, fout in batch("copy", cases):
             expect = a.astype(np.dtype("<" + as_type))
             if expect.ndim == 0:
                 expect = expect.reshape(1, 1)
@@ -143,7 +154,33 @@ def main():
                           f"{name}: values differ")
                     with open(out, "rb") as f:
                         check(f.read() == npsave_bytes(e), f"{name}: file differs from np.save")
-        # 3. Refusals.
+        # 3. Stacks of matrices through read_npy_stack, in one batch.
+        stacks = []
+        for t in ["f4", "f8", "i2", "u8"]:
+            for bo in "<>":
+                dt = np.dtype(bo + t)
+                for shape in [(1, 4, 3), (3, 5, 2), (4, 1, 1), (2, 3, 1), (2, 0, 3), (0, 3, 2),
+                              (3, 4, 0), (5, 7, 6)]:
+                    for fortran in [False, True]:
+                        for as_type in ["f8", t]:
+                            a = values(t, shape, rng, exact_in_f8=as_type == "f8").astype(dt)
+                            if fortran:
+                                a = np.asfortranarray(a)
+                            n = len(stacks)
+                            fin = os.path.join(tmp, f"stack{n}.npy")
+                            np.save(fin, a)
+                            name = f"stack {dt.str} {shape} {'F' if fortran else 'C'} -> {as_type}"
+                            stacks.append((name, a, as_type, fin, os.path.join(tmp, f"so{n}.npy")))
+        for name, a, as_type, fin, fout in batch("stack", stacks):
+            c, rows, k = a.shape
+            # The side-by-side layout: columns [i k, (i + 1) k) hold a[i].
+            expect = a.transpose(1, 0, 2).reshape(rows, c * k).astype(np.dtype("<" + as_type))
+            got = np.load(fout)
+            check(got.dtype == expect.dtype and got.shape == expect.shape,
+                  f"{name}: dtype/shape {got.dtype} {got.shape}, expected {expect.shape}")
+            check(got.shape == expect.shape and np.ascontiguousarray(got).tobytes()
+                  == np.ascontiguousarray(expect).tobytes(), f"{name}: values differ")
+        # 4. Refusals.
         np.save(src, np.array([2**53 + 1], dtype="<i8"))
         r = run("copy", src, out, "f8")
         check(r.returncode == 1 and src in r.stderr and "9007199254740993" in r.stderr,
@@ -152,6 +189,10 @@ def main():
         r = run("copy", src, out)
         check(r.returncode == 1 and "(2, 2, 2) has 3 dimensions" in r.stderr,
               f"3-D: rc {r.returncode} {r.stderr.strip()}")
+        np.save(src, np.zeros((2, 2, 2, 2)))
+        r = run("stack", src, out)
+        check(r.returncode == 1 and "(2, 2, 2, 2) has 4 dimensions" in r.stderr,
+              f"4-D stack: rc {r.returncode} {r.stderr.strip()}")
 
     for f in failures[:40]:
         print("FAIL:", f)

@@ -3,8 +3,10 @@
 //                                    1-D stays 1-D, 0-d becomes 1 x 1
 //   npy_tool write OUT TYPE R C ORD  write the test matrix (below) of TYPE, R x C, ORD = f
 //                                    (column-major), c (row-major) or v (1-D; R or C is 1)
-//   npy_tool batch                   one "copy IN OUT TYPE" per line of stdin, answering "ok"
-//                                    or "error MESSAGE" per line on stdout
+//   npy_tool stack IN OUT [TYPE]     read IN with read_npy_stack as TYPE ((C, n, k) becomes
+//                                    n x (C k)), write the result to OUT as TYPE
+//   npy_tool batch                   one "copy|stack IN OUT TYPE" per line of stdin, answering
+//                                    "ok" or "error MESSAGE" per line on stdout
 // TYPE: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8. Test matrix, k = i * C + j (C-order index): floats
 // (k - 7) / 4 with k = 1..4 replaced by -0, +inf, NaN, the smallest subnormal; integers
 // (3 k) mod 100 with k = 0, 1 replaced by the type's max and min. Exit 1 with the message on
@@ -25,6 +27,12 @@ int copy(const std::string& in, const std::string& out) {
   io::NpyHeader h;
   const auto m = io::read_npy<S>(in, &h);
   io::write_npy(out, m, h.ndim == 1 ? io::NpyShape::vector : io::NpyShape::matrix);
+  return 0;
+}
+
+template <class S>
+int stack(const std::string& in, const std::string& out) {
+  io::write_npy(out, io::read_npy_stack<S>(in));
   return 0;
 }
 
@@ -68,6 +76,10 @@ struct Copy {
   static int run(const std::string& in, const std::string& out) { return copy<S>(in, out); }
 };
 template <class S>
+struct Stack {
+  static int run(const std::string& in, const std::string& out) { return stack<S>(in, out); }
+};
+template <class S>
 struct Write {
   static int run(const std::string& out, Eigen::Index r, Eigen::Index c, char order) {
     return write<S>(out, r, c, order);
@@ -81,8 +93,12 @@ int main(int argc, char** argv) {
     while (std::getline(std::cin, line)) {
       std::istringstream ls(line);
       try {
-        if (!(ls >> op >> in >> out >> type) || op != "copy" || dispatch<Copy>(type, in, out) != 0)
-          throw std::runtime_error("bad batch line: " + line);
+        const bool parsed = bool(ls >> op >> in >> out >> type);
+        const int rc = !parsed         ? 2
+                       : op == "copy"  ? dispatch<Copy>(type, in, out)
+                       : op == "stack" ? dispatch<Stack>(type, in, out)
+                                       : 2;
+        if (rc != 0) throw std::runtime_error("bad batch line: " + line);
         std::cout << "ok\n";
       } catch (const std::exception& e) {
         std::cout << "error " << e.what() << "\n";
@@ -93,6 +109,9 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "copy" && (argc == 4 || argc == 5))
       return dispatch<Copy>(argc == 5 ? argv[4] : "f8", std::string(argv[2]), std::string(argv[3]));
+    if (cmd == "stack" && (argc == 4 || argc == 5))
+      return dispatch<Stack>(argc == 5 ? argv[4] : "f8", std::string(argv[2]),
+                             std::string(argv[3]));
     if (cmd == "write" && argc == 7)
       return dispatch<Write>(argv[3], std::string(argv[2]), Eigen::Index(std::atol(argv[4])),
                              Eigen::Index(std::atol(argv[5])), argv[6][0]);
@@ -100,6 +119,7 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: npy_tool copy IN OUT [TYPE] | npy_tool write OUT TYPE ROWS COLS f|c|v\n";
+  std::cerr
+      << "usage: npy_tool copy|stack IN OUT [TYPE] | npy_tool write OUT TYPE ROWS COLS f|c|v\n";
   return 2;
 }

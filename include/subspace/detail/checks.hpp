@@ -55,6 +55,19 @@ void require_finite(const Eigen::MatrixBase<Derived>& a, const char* func, const
   }
 }
 
+/// Throws InvalidParameter unless `value` is one of the enumerators first..last of a
+/// contiguous enum class (a value cast from an integer, or read from memory that was never
+/// one, would otherwise fall through a switch or an if chain into some other branch). Runs in
+/// release builds too: one comparison.
+template <class Enum>
+void require_enum(Enum value, Enum first, Enum last, const char* func, const char* name) {
+  static_assert(std::is_enum<Enum>::value, "require_enum: not an enum");
+  using U = std::underlying_type_t<Enum>;
+  if (U(value) < U(first) || U(value) > U(last))
+    throw InvalidParameter(message(func, ": ", name, " = ", static_cast<long long>(U(value)),
+                                   " is not one of the enumerators"));
+}
+
 /// Throws DimensionMismatch if `a` has no columns or no rows.
 template <class Derived>
 void require_nonempty(const Eigen::MatrixBase<Derived>& a, const char* func, const char* name) {

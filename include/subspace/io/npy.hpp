@@ -835,7 +835,8 @@ class NpyRowReader {
 /// than one row and column is written with fortran_order True, everything else in C order, so
 /// storage is written as it lies (no transpose); a byte swap on big-endian hosts and
 /// expressions without direct storage go through a 64 KiB buffer. Throws IoError when the
-/// stream fails. Cost: O(rows * cols) writes.
+/// stream fails, InvalidParameter for a `shape` that is not an NpyShape enumerator. Cost:
+/// O(rows * cols) writes.
 template <class Derived>
 void write_npy(std::ostream& os, const Eigen::DenseBase<Derived>& m,
                NpyShape shape = NpyShape::matrix, const std::string& name = "stream") {
@@ -845,6 +846,9 @@ void write_npy(std::ostream& os, const Eigen::DenseBase<Derived>& m,
   const Nested a(m.derived());
   using A = std::decay_t<Nested>;
   const Eigen::Index rows = a.rows(), cols = a.cols();
+  if (shape != NpyShape::matrix && shape != NpyShape::vector && shape != NpyShape::scalar)
+    throw InvalidParameter(detail::message("write_npy: ", name, ": shape = ", int(shape),
+                                           " is not an NpyShape enumerator"));
   if (shape == NpyShape::vector && rows != 1 && cols != 1)
     throw DimensionMismatch(detail::message("write_npy: ", name,
                                             ": NpyShape::vector needs a row or column vector, "

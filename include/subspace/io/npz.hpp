@@ -6,6 +6,8 @@
 
 #include <zip.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -69,8 +71,9 @@ inline bool npz_contains(const std::string& path, const std::string& name) {
 
 /// Reads array `name` (member `name.npy`, stored or deflated) of the .npz archive at `path`,
 /// with read_npy's rules for the array (dtypes, orders, shapes, conversions). The member is
-/// decompressed in 1 MiB pieces into a buffer that grows with the bytes actually produced, so
-/// a size in the zip directory that lies costs nothing up front; libzip checks the CRC.
+/// decompressed in pieces of its claimed size (4 KiB to 1 MiB) into a buffer that grows with
+/// the bytes actually produced, so a size in the zip directory that lies costs nothing up
+/// front; libzip checks the CRC.
 /// Throws IoError (cannot open), FormatError naming archive and member (not a zip archive, no
 /// such member, a corrupt member, an invalid .npy), TooLarge. Cost: one decompression of the
 /// member plus read_npy_buffer's pass.
@@ -88,18 +91,27 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> read_npz(const std::string
   if (!f)
     throw FormatError(
         detail::message("read_npz: ", label, ": cannot open the member: ", zip_strerror(z.get())));
+  // Pieces sized from the directory's claim (at least 4 KiB, at most 1 MiB), so a small member
+  // costs a small buffer and a size that lies costs at most one 1 MiB piece; `bytes` grows only
+  // with what decompression actually produced.
+  zip_stat_t st;
+  zip_stat_init(&st);
+  zip_uint64_t claimed = 0;
+  if (zip_stat_index(z.get(), zip_uint64_t(index), 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
+    claimed = st.size;
+  constexpr zip_uint64_t kMinPiece = zip_uint64_t(1) << 12, kMaxPiece = zip_uint64_t(1) << 20;
+  const std::size_t piece =
+      std::size_t(std::clamp(claimed < kMaxPiece ? claimed + 1 : kMaxPiece, kMinPiece, kMaxPiece));
   std::vector<std::uint8_t> bytes;
-  constexpr std::size_t kPiece = std::size_t(1) << 20;
   try {
+    std::vector<std::uint8_t> chunk(piece);
     for (;;) {
-      const std::size_t at = bytes.size();
-      bytes.resize(at + kPiece);
-      const zip_int64_t got = zip_fread(f.get(), bytes.data() + at, kPiece);
+      const zip_int64_t got = zip_fread(f.get(), chunk.data(), chunk.size());
       if (got < 0)
         throw FormatError(
             detail::message("read_npz: ", label, ": corrupt member: ", zip_file_strerror(f.get())));
-      bytes.resize(at + std::size_t(got));
       if (got == 0) break;
+      bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + std::ptrdiff_t(got));
     }
   } catch (const std::bad_alloc&) {
     throw TooLarge(detail::message("read_npz: ", label, ": out of memory decompressing"));

@@ -69,6 +69,7 @@ class RiemannianAdam {
           detail::message(f, ": betas must be in [0, 1), got ", opt_.beta1, ", ", opt_.beta2));
     if (!(opt_.epsilon > 0))
       throw InvalidParameter(detail::message(f, ": epsilon must be > 0, got ", opt_.epsilon));
+    detail::require_enum(opt_.retraction, Retraction::QR, Retraction::Cayley, f, "retraction");
     detail::zero_if_fixed(m_);  // so that saving before the first step writes zeros
     detail::zero_if_fixed(v_);
     detail::zero_if_fixed(vmax_);

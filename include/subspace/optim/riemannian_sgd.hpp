@@ -51,7 +51,8 @@ class RiemannianSGD {
   using Tangent = typename Point::Tangent;
 
   /// Throws InvalidParameter for a non-positive or non-finite learning rate, momentum outside
-  /// [0, 1), dampening outside [0, 1], or Nesterov without momentum or with dampening.
+  /// [0, 1), dampening outside [0, 1], Nesterov without momentum or with dampening, or a
+  /// retraction that is not a Retraction enumerator.
   explicit RiemannianSGD(const SGDOptions& options = {}) : opt_(options) {
     constexpr const char* f = "subspace::RiemannianSGD";
     if (!(opt_.learning_rate > 0) || !std::isfinite(opt_.learning_rate))
@@ -65,6 +66,7 @@ class RiemannianSGD {
           detail::message(f, ": dampening must be in [0, 1], got ", opt_.dampening));
     if (opt_.nesterov && (opt_.momentum == 0 || opt_.dampening != 0))
       throw InvalidParameter(detail::message(f, ": Nesterov needs momentum > 0 and dampening 0"));
+    detail::require_enum(opt_.retraction, Retraction::QR, Retraction::Cayley, f, "retraction");
     detail::zero_if_fixed(buf_);  // so that saving before the first step writes zeros
   }
 
