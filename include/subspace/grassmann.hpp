@@ -444,8 +444,11 @@ template <class Scalar_, int N, int K>
 auto Grassmann<Scalar_, N, K>::inverse_retract(const Grassmann& y, Retraction kind) const
     -> Tangent {
   check_same_shape(y, "subspace::Grassmann::inverse_retract");
+  if (kind == Retraction::Cayley)
+    throw InvalidParameter(
+        "subspace::Grassmann::inverse_retract: the Cayley retraction is for Stiefel");
   detail::require_enum(kind, Retraction::QR, Retraction::Exp,
-                       "subspace::Grassmann::inverse_retract", "kind (QR, Polar or Exp)");
+                       "subspace::Grassmann::inverse_retract", "kind");
   if (kind == Retraction::Exp) return log(y);
   Small m(dim(), dim());
   m.noalias() = u_.transpose() * y.u_;

@@ -49,8 +49,9 @@ class Line3 {
   using Vector6 = Eigen::Matrix<Scalar, 6, 1>;
 
   /// The line through two distinct points. Throws InvalidParameter when a == b (to within
-  /// eps max(|a|_inf, |b|_inf), in max-norms), NonFiniteInput. Any scale: b - a is formed as
-  /// b/2 - a/2 when it would overflow.
+  /// eps max(|a|_inf, |b|_inf), in max-norms), NonFiniteInput, OutsideDomain (the moment
+  /// overflows: a line farther from the origin than the largest Scalar). Any scale: b - a is formed
+  /// as b/2 - a/2 when it would overflow.
   static Line3 through(const Vector3& a, const Vector3& b) {
     constexpr const char* func = "subspace::Line3::through";
     detail::require_finite(a, func, "a");
@@ -69,7 +70,7 @@ class Line3 {
   }
 
   /// The line through `a` with direction `d` (any nonzero length). Throws InvalidParameter
-  /// (d = 0), NonFiniteInput.
+  /// (d = 0), NonFiniteInput, OutsideDomain (the moment a x d overflows).
   static Line3 from_point_direction(const Vector3& a, const Vector3& d) {
     constexpr const char* func = "subspace::Line3::from_point_direction";
     detail::require_finite(a, func, "a");
@@ -79,7 +80,8 @@ class Line3 {
     Line3 l;
     l.d_ = d / len;
     l.m_ = a.cross(l.d_);
-    return l;
+    l.size_ = a.cwiseAbs().maxCoeff();
+    return l.require_finite_moment(func);
   }
 
   /// From a (direction, moment) pair, any common scale. Throws InvalidParameter (d = 0: a line
@@ -100,12 +102,9 @@ class Line3 {
     Line3 l;
     l.d_ = d / len;
     l.m_ = m / len;
-    l.m_ -= l.d_ * l.d_.dot(l.m_);  // exact orthogonality
-    if (!l.m_.allFinite())  // |m| / |d|, the distance to the origin, beyond the largest Scalar
-      throw OutsideDomain(detail::message(func, ": |m| / |d| = ", mlen, " / ", len,
-                                          " (the distance of the line from the origin) ",
-                                          "overflows the scalar type"));
-    return l;
+    l.m_ -= l.d_ * l.d_.dot(l.m_);         // exact orthogonality
+    l.size_ = l.m_.cwiseAbs().maxCoeff();  // |m| / |d| overflowing is refused just below
+    return l.require_finite_moment(func);
   }
 
   /// From the six lexicographic coordinates (p01, p02, p03, p12, p13, p23) of the 2-plane of
@@ -133,8 +132,8 @@ class Line3 {
   Scalar plucker_relation() const { return d_.dot(m_); }
 
   /// The image under the rigid motion x -> R x + t: d' = R d, m' = R m + t x (R d). Throws
-  /// InvalidParameter unless R is a rotation (max|R^T R - I| <= 1e3 eps and det R > 0), and
-  /// NonFiniteInput.
+  /// InvalidParameter unless R is a rotation (max|R^T R - I| <= 1e3 eps and det R > 0),
+  /// NonFiniteInput, OutsideDomain (the moment overflows).
   Line3 transformed(const Eigen::Matrix<Scalar, 3, 3>& rot, const Vector3& t) const {
     constexpr const char* func = "subspace::Line3::transformed";
     detail::require_finite(rot, func, "R");
@@ -146,7 +145,8 @@ class Line3 {
     Line3 l;
     l.d_ = rot * d_;
     l.m_ = rot * m_ + t.cross(l.d_);
-    return l;
+    l.size_ = size_ + t.cwiseAbs().maxCoeff();
+    return l.require_finite_moment(func);
   }
 
   /// Reciprocal product d1 . m2 + d2 . m1 (of the normalized lines): zero iff the lines are
@@ -187,8 +187,10 @@ class Line3 {
   /// The point where the lines meet, or nothing when they are parallel or skew. The lines
   /// meet when their common-normal distance |d1 . m2 + d2 . m1| / |d1 x d2| is <= tolerance;
   /// the answer is then the midpoint of the closest points. Negative tolerance: the default
-  /// eps (1000 (|c1| + |c2|) + 64 (|m1| + |m2|) / |d1 x d2|), with c1, c2 the closest
-  /// points: relative, so the answer is the same in any unit of length.
+  /// eps (1000 (|c1| + |c2|) + 64 (s1 + s2 + |m1| + |m2|) / |d1 x d2|), with c1, c2 the
+  /// closest points and s1, s2 the sizes of the data each line was built from (the largest
+  /// entry of the point given, or of the moment): relative, so the answer is the same in any
+  /// unit of length.
   /// The last term is the conditioning of the question: rounding the stored moments by eps
   /// moves the computed distance of lines at angle theta by about eps |m| / sin(theta), so
   /// lines meeting at a small angle (far from the origin, or not) are still found to meet.
@@ -198,11 +200,13 @@ class Line3 {
     const Scalar sine = d_.cross(o.d_).norm();
     const auto cp = closest_points(o);
     // Relative to the lines' own lengths, no absolute term, so that the answer does not depend
-    // on the unit of length (two lines through the origin meet there: 0 <= 0).
+    // on the unit of length. The moments' rounding is relative to the points the lines were
+    // built from (size_), not to |m|: lines through points of size 1 that meet at the origin
+    // have |m| ~ 0 but moments rounded by ~eps.
     tolerance = detail::resolve_tolerance(
         tolerance,
         eps() * (Scalar(1000) * (cp.first.stableNorm() + cp.second.stableNorm()) +
-                 Scalar(64) * (m_.stableNorm() + o.m_.stableNorm()) / sine),
+                 Scalar(64) * (size_ + o.size_ + m_.stableNorm() + o.m_.stableNorm()) / sine),
         "subspace::Line3::intersection");
     if (std::abs(reciprocal_product(o)) / sine > tolerance) return std::nullopt;
     return Vector3((cp.first + cp.second) / 2);
@@ -215,7 +219,17 @@ class Line3 {
  private:
   static Scalar eps() { return Tolerance<Scalar>::epsilon(); }
 
+  /// Throws OutsideDomain when the moment overflowed (a line farther from the origin than the
+  /// largest Scalar); returns the line.
+  const Line3& require_finite_moment(const char* func) const {
+    if (!m_.allFinite())
+      throw OutsideDomain(detail::message(func, ": the moment (the distance of the line from ",
+                                          "the origin) overflows the scalar type"));
+    return *this;
+  }
+
   Vector3 d_ = Vector3::UnitX(), m_ = Vector3::Zero();
+  Scalar size_ = 0;  // the scale of the data the line came from: its moment's rounding unit
 };
 
 /// A line of R^3 in single precision.

@@ -810,7 +810,8 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
   // relative errors ~sqrt(N) eps_f and the eigenvalue floor below would be d eps_f lambda_1,
   // which at d = 3000 zeroed every singular value under 2 % of s_1 (measured: rank 1 reported
   // for data of rank 3000, 4 % of the energy lost at d = 1000). Double costs about 2x the
-  // GEMM time; memory one 1024-row block in double.
+  // GEMM time; memory: one 1024-row block, the d x d scatter and its eigenvectors in double
+  // (about 3 x 8 d^2 bytes at the peak).
   using Acc = std::conditional_t<std::is_same<Scalar, float>::value, double, Scalar>;
   using AccMatrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   using AccVector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;

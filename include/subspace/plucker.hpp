@@ -327,11 +327,13 @@ int column_norm_exponent(const Eigen::MatrixBase<Derived>& u, Index c) {
 /// norms' binary exponents e_j sum in absolute value past half the exponent range, U is scaled
 /// to columns of norm in [1/2, 1) by exact powers of two (every minor is then at most 1, by
 /// Hadamard's inequality) and the result scaled back by 2^(sum e_j): the same digits as with an
-/// unbounded exponent range. Throws DimensionMismatch (k = 0 or k > n), NonFiniteInput,
-/// OutsideDomain when the largest coordinate lies outside Scalar's normal range (it would be
-/// inf, or 0 / subnormal: rescale U, whose span is the same), TooLarge (C(n, k) overflows Index
-/// or the address space); a C(n, k) that fits the address space but not the memory fails like
-/// any Eigen allocation (std::bad_alloc).
+/// unbounded exponent range, except that entries more than ~2^1021 (double) below their
+/// column's norm flush to 0 in the scaling. A matrix rank-deficient only to rounding has
+/// minors of rounding size ~eps prod |u_j|, and those too must be representable. Throws
+/// DimensionMismatch (k = 0 or k > n), NonFiniteInput, OutsideDomain when the largest coordinate
+/// lies outside Scalar's normal range (it would be inf, or 0 / subnormal: rescale U, whose span is
+/// the same), TooLarge (C(n, k) overflows Index or the address space); a C(n, k) that fits the
+/// address space but not the memory fails like any Eigen allocation (std::bad_alloc).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar,
               detail::plucker_size_ct(Derived::RowsAtCompileTime, Derived::ColsAtCompileTime), 1>
@@ -367,11 +369,24 @@ plucker(const Eigen::MatrixBase<Derived>& u) {
     }
     {  // scale (doc comment): exact powers of two, so digits are unchanged
       using Limits = std::numeric_limits<Scalar>;
-      int total = 0, spread = 0;
+      // Cheap screen first (no ldexp): column c's norm exponent lies in [ilogb(max_c) + 1,
+      // ilogb(max_c) + 1 + ceil(log2 sqrt n)], so when every column's largest entry is moderate
+      // the sum of |e_j| stays under the threshold and the exact pass is skipped.
+      int bound = 0;
+      const int root_n = int(std::ceil(std::log2(std::sqrt(Scalar(n))))) + 1;
       for (Index c = 0; c < k; ++c) {
-        const int e = detail::column_norm_exponent(u, c);
-        total += e;
-        spread += e < 0 ? -e : e;
+        const Scalar big = u.col(c).cwiseAbs().maxCoeff();
+        if (!(big > Scalar(0))) continue;
+        const int e = std::ilogb(big) + 1;
+        bound += std::max(e < 0 ? -e : e, e + root_n);
+      }
+      int total = 0, spread = 0;
+      if (bound > Limits::max_exponent / 2) {
+        for (Index c = 0; c < k; ++c) {
+          const int e = detail::column_norm_exponent(u, c);
+          total += e;
+          spread += e < 0 ? -e : e;
+        }
       }
       if (spread > Limits::max_exponent / 2) {
         typename Derived::PlainObject scaled(u);
