@@ -216,8 +216,9 @@ enum class Distance {
 /// log1p(-2 sin^2(theta/2)), so the distances keep full relative accuracy for tiny angles; an
 /// angle >= fl(pi/2) is taken as exactly pi/2 (cos = 0), so orthogonal directions give
 /// Martin = +inf, Fubini-Study = pi/2 and Binet-Cauchy = 1 exactly.
-/// O(q). Throws InvalidParameter for an empty theta, d < 0 or a kind that is not a Distance
-/// enumerator, NonFiniteInput for NaN/Inf angles.
+/// O(q). Throws InvalidParameter for an empty theta, an angle outside [0, pi/2] (beyond a few
+/// ulps of rounding), d < 0 or a kind that is not a Distance enumerator, NonFiniteInput for
+/// NaN/Inf angles.
 template <class DT>
 typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta_arg, Distance kind,
                                          Index dim_difference = 0) {
@@ -241,6 +242,13 @@ typename DT::Scalar distance_from_angles(const Eigen::MatrixBase<DT>& theta_arg,
   // sum of log cos(theta_i); -inf when an angle is pi/2 (any theta >= fl(pi/2), the value
   // principal_angles returns for exactly orthogonal directions, counts as pi/2).
   const Scalar half_pi = std::acos(Scalar(0));
+  // Principal angles lie in [0, pi/2]; a few ulps above fl(pi/2) is rounding, more is not an
+  // angle between subspaces (every formula below would return a number for it, none right).
+  if (!(t.minCoeff() >= Scalar(0)) ||
+      !(t.maxCoeff() <= half_pi * (Scalar(1) + Scalar(8) * Tolerance<Scalar>::epsilon())))
+    throw InvalidParameter(
+        detail::message("subspace::distance_from_angles: principal angles lie in [0, pi/2], got [",
+                        t.minCoeff(), ", ", t.maxCoeff(), "]"));
   auto sum_log_cos = [&]() {
     Scalar acc = 0;
     for (Index i = 0; i < theta.size(); ++i) {

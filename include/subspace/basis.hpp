@@ -173,7 +173,7 @@ qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar r
     throw DimensionMismatch(detail::message(func, ": A is ", detail::shape(a.rows(), a.cols()),
                                             "; k linearly independent columns need k <= n"));
   detail::require_finite(a, func, "A");
-  if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
+  rtol = detail::resolve_tolerance(rtol, Tolerance<Real>::rank(a.rows(), a.cols()), func);
   // Factor c A (c a power of two, 1 unless A's scale is extreme): same Q, no under/overflow.
   const Real c = detail::unit_scale(a);
   Eigen::HouseholderQR<Plain> qr(a.rows(), a.cols());
@@ -207,7 +207,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* func = "subspace::pivoted_qr_basis";
   detail::require_finite(a, func, "A");
-  if (rtol < Real(0)) rtol = Tolerance<Real>::rank(a.rows(), a.cols());
+  rtol = detail::resolve_tolerance(rtol, Tolerance<Real>::rank(a.rows(), a.cols()), func);
   if (a.size() == 0) return Mat(a.rows(), 0);
   const Real c = detail::unit_scale(a);  // as in qr_basis
   Eigen::ColPivHouseholderQR<Mat> qr(a.rows(), a.cols());

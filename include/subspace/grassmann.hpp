@@ -486,6 +486,8 @@ auto Grassmann<Scalar_, N, K>::parallel_transport(const Eigen::MatrixBase<DD>& d
   check_tangent_shape(xi, "subspace::Grassmann::parallel_transport");
   detail::require_finite(d, "subspace::Grassmann::parallel_transport", "D");
   detail::require_finite(xi, "subspace::Grassmann::parallel_transport", "xi");
+  if (!std::isfinite(t))
+    throw NonFiniteInput(detail::message("subspace::Grassmann::parallel_transport: t is ", t));
   Tangent q;
   Small v;
   Angles s;

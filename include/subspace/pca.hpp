@@ -230,7 +230,8 @@ class PCA {
   /// t2 = sum_j z_j^2 / lambda_j, z = V_k^T x_c, lambda = explained_variance() (Hotelling's
   /// T^2 in the subspace; components with lambda_j = 0 do not count);
   /// combined = residual / max(training_residual_mean(), eps T / N) + t2 / rank, two terms that
-  /// each average about 1 on the training data. Cost 4 N d k flops.
+  /// each average about 1 on the training data. Cost 4 N d k flops. OutsideDomain when a score
+  /// is not representable (a squared distance beyond the largest finite number).
   template <class Derived>
   Scores scores(const Eigen::MatrixBase<Derived>& x_arg) const;
 
@@ -627,6 +628,10 @@ auto PCA<Scalar_>::scores(const Eigen::MatrixBase<Derived>& x_arg) const -> Scor
   }
   const Scalar t2_scale = k > 0 ? Scalar(1) / Scalar(k) : Scalar(0);
   out.combined = out.residual / (q_scale > Scalar(0) ? q_scale : Scalar(1)) + t2_scale * out.t2;
+  if (!out.residual.allFinite() || !out.t2.allFinite() || !out.combined.allFinite())
+    throw OutsideDomain(
+        "subspace::PCA::scores: a score overflows (squared distances of samples near the "
+        "overflow threshold, or far outside the training scale, are not representable)");
   return out;
 }
 
@@ -796,11 +801,22 @@ auto PCA<Scalar_>::update_svd(const Matrix& m, Vector& s, Matrix& v) -> void {
   if constexpr (std::is_same<Scalar, float>::value) {
     Eigen::VectorXd sd;
     Eigen::MatrixXd vd;
-    detail_svd(Eigen::MatrixXd(m.template cast<double>()), sd, vd);
-    s = sd.cast<float>();
+    const Eigen::MatrixXd md = m.template cast<double>();
+    const double c = detail::unit_scale(md);
+    detail_svd(c == 1.0 ? md : Eigen::MatrixXd(c * md), sd, vd);
+    s = (sd / c).cast<float>();
     v = vd.cast<float>();
   } else {
-    detail_svd(m, s, v);
+    // Householder QR and the SVD square entries: at 1e-300 (or 1e300) that underflows (or
+    // overflows) and the singular values came out wrong (measured: 3.3e-300 for 6.4e-300). An
+    // exact power-of-two rescale first (detail::unit_scale; free in the usual range).
+    const Scalar c = detail::unit_scale(m);
+    if (c == Scalar(1)) {
+      detail_svd(m, s, v);
+    } else {
+      detail_svd(Matrix(c * m), s, v);
+      s /= c;
+    }
   }
 }
 
@@ -870,6 +886,10 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
 template <class Scalar_>
 auto PCA<Scalar_>::install(Index n, Vector mu, Scalar total, Vector s, Matrix v, Scalar discarded,
                            const char* func, bool clamp) -> void {
+  if (!std::isfinite(total))
+    throw OutsideDomain(detail::message(
+        func, ": the total scatter sum |x - mu|^2 overflows (data beyond about 1e",
+        std::numeric_limits<Scalar>::max_exponent10 / 2, " in magnitude); rescale the data"));
   Index keep = s.size();
   if (opt_.max_state_rank > 0 && keep > opt_.max_state_rank) {
     keep = opt_.max_state_rank;

@@ -186,6 +186,14 @@ class Combinations {
   /// and on Eigen integer vectors.
   template <class Subset>
   static bool next(Subset& s, Index n) {
+    const Index k = static_cast<Index>(s.size());
+    for (Index m = 0; m < k; ++m) {
+      const Index i = static_cast<Index>(s[static_cast<std::size_t>(m)]);
+      if (i < 0 || i >= n || (m > 0 && i <= static_cast<Index>(s[static_cast<std::size_t>(m - 1)])))
+        throw InvalidParameter(
+            detail::message("subspace::Combinations::next: need increasing indices in [0, ", n,
+                            "), got ", i, " at position ", m));
+    }
     return detail::next_subset(s, n);
   }
 
@@ -515,7 +523,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> hodge(
     }
     out(comp.rank(c)) = inversions % 2 == 0 ? p(r) : -p(r);
     ++r;
-  } while (k > 0 && Combinations::next(s, n));
+  } while (k > 0 && detail::next_subset(s, n));
   return out;
 }
 
@@ -548,7 +556,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> contract
       mat(s[static_cast<std::size_t>(m)], low.rank(rest)) = m % 2 == 0 ? p(r) : -p(r);
     }
     ++r;
-  } while (Combinations::next(s, n));
+  } while (detail::next_subset(s, n));
   return mat;
 }
 
@@ -565,7 +573,7 @@ typename Derived::RealScalar decomposability_residual(const Eigen::MatrixBase<De
   const auto& p = detail::evaluated(p_arg);
   using Mat = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_finite(p, "subspace::decomposability_residual", "p");
-  const auto scale = p.cwiseAbs().maxCoeff();
+  const auto scale = p.size() > 0 ? p.cwiseAbs().maxCoeff() : typename Derived::RealScalar(0);
   const Mat mat = contraction_matrix(scale > 0 ? (p / scale).eval() : p.eval(), n, k);
   const Eigen::JacobiSVD<Mat> svd(mat);
   detail::require_svd_ok(svd, "subspace::decomposability_residual");
@@ -597,7 +605,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> from_plu
   constexpr const char* func = "subspace::from_plucker";
   detail::require_finite(p, func, "p");
   tolerance = detail::resolve_tolerance(tolerance, std::sqrt(Tolerance<Real>::epsilon()), func);
-  const Real scale = p.cwiseAbs().maxCoeff();
+  const Real scale = p.size() > 0 ? p.cwiseAbs().maxCoeff() : Real(0);
   const Mat mat = contraction_matrix(scale > Real(0) ? (p / scale).eval() : p.eval(), n, k);
   const Eigen::JacobiSVD<Mat> svd(mat, Eigen::ComputeThinU);
   detail::require_svd_ok(svd, "subspace::from_plucker");

@@ -80,7 +80,8 @@ class Stiefel : public detail::EmbeddedMetric<Stiefel<Scalar_, N, K>> {
   ///  * Polar: (U + D)(I + D^T D)^{-1/2}, the frame nearest U + D (Absil & Malick 2012);
   ///  * Cayley: (I - W/2)^{-1} (I + W/2) U with W = P D U^T - U D^T P, P = I - U U^T / 2 (Wen &
   ///    Yin 2013), through the rank-2k form U + A (I - B^T A / 2)^{-1} B^T U, A = [P D, U],
-  ///    B = [U, -P D]: about 16 n k^2 + O(k^3), never an n x n matrix.
+  ///    B = [U, -P D]: about 16 n k^2 + O(k^3), never an n x n matrix; NonFiniteInput when
+  ///    |D|^2 overflows (QR and Polar take any finite step).
   /// Exp is not provided on Stiefel (InvalidParameter). D should be tangent.
   template <class Derived>
   Stiefel retract(const Eigen::MatrixBase<Derived>& d_arg, Retraction kind = Retraction::QR) const;
@@ -167,6 +168,12 @@ auto Stiefel<Scalar_, N, K>::retract(const Eigen::MatrixBase<Derived>& d_arg, Re
       const Eigen::Matrix<Scalar, K2, K> z = Eigen::PartialPivLU<Sq>(m).solve(btu);
       Tangent y = u_;
       y.noalias() += aa * z;
+      // D^T D enters the small system: a step beyond ~sqrt(max) overflows it. An error, not a
+      // NaN point (QR and Polar rescale and take any finite step).
+      if (!y.allFinite())
+        throw NonFiniteInput(detail::message(
+            func, ": the Cayley transform of this step overflows (|D| = ", detail::safe_norm(d),
+            "); use QR or Polar for steps this large"));
       detail::orthonormalize_qr(y, out.u_);
       return out;
     }

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <random>
 
 #include "../traits.hpp"
+#include "checks.hpp"
 
 namespace subspace::detail {
 
@@ -34,23 +36,47 @@ class EmbeddedMetric {
     return self.project(g);
   }
 
-  /// Inner product of two tangent vectors at this point: tr(D1^T D2). Cost 2 n k.
+  /// Inner product of two tangent vectors at this point: tr(D1^T D2). Cost 2 n k. Throws
+  /// DimensionMismatch unless both have basis()'s shape, NonFiniteInput for NaN/Inf in either
+  /// or a sum that overflows.
   template <class D1, class D2>
   auto inner(const Eigen::MatrixBase<D1>& a_arg, const Eigen::MatrixBase<D2>& b_arg) const {
+    constexpr const char* func = "subspace::inner";
     const auto& a = detail::evaluated(a_arg);
     const auto& b = detail::evaluated(b_arg);
-    return a.cwiseProduct(b).sum();
+    check_shape(a, func, "D1");
+    check_shape(b, func, "D2");
+    detail::require_finite(a, func, "D1");
+    detail::require_finite(b, func, "D2");
+    const auto s = a.cwiseProduct(b).sum();
+    if (!std::isfinite(s)) throw NonFiniteInput(detail::message(func, ": tr(D1^T D2) overflows"));
+    return s;
   }
 
-  /// Norm of a tangent vector: sqrt(tr(D^T D)), the Frobenius norm.
+  /// Norm of a tangent vector: sqrt(tr(D^T D)), the Frobenius norm, without overflow or
+  /// underflow of the squares (detail::safe_norm). Throws as `inner`.
   template <class D>
   auto norm(const Eigen::MatrixBase<D>& a_arg) const {
+    constexpr const char* func = "subspace::norm";
     const auto& a = detail::evaluated(a_arg);
-    return a.norm();
+    check_shape(a, func, "D");
+    detail::require_finite(a, func, "D");
+    const auto s = detail::safe_norm(a);
+    if (!std::isfinite(s)) throw NonFiniteInput(detail::message(func, ": the norm overflows"));
+    return s;
   }
 
  protected:
   EmbeddedMetric() = default;
+
+ private:
+  template <class D>
+  void check_shape(const Eigen::MatrixBase<D>& a, const char* func, const char* name) const {
+    const auto& u = static_cast<const Derived&>(*this).basis();
+    if (a.rows() != u.rows() || a.cols() != u.cols())
+      throw DimensionMismatch(detail::message(func, ": the point is ", shape(u.rows(), u.cols()),
+                                              ", ", name, " is ", shape(a.rows(), a.cols())));
+  }
 };
 
 }  // namespace subspace::detail

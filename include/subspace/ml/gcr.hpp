@@ -324,6 +324,11 @@ auto GcrHead<Scalar_>::backward(const Eigen::MatrixBase<DX>& x_arg,
       col -= xh.col(j) * xh.col(j).dot(col);
       col = (col / norms(1, j)) / norms(0, j);
     }
+    // dL/dx scales as 1/|x|: for features near the smallest normal number it is not
+    // representable, which is an error rather than an Inf in the gradient.
+    if (!g.dx.allFinite())
+      throw OutsideDomain(detail::message(
+          func, ": dL/dx overflows (a feature of norm near the underflow threshold)"));
   }
   return g;
 }

@@ -44,8 +44,18 @@ namespace subspace {
 struct ThresholdSchedule {
   /// eps_0, the threshold of the first task.
   double base = 0.97, increment = 0.003, max = 1.0;
-  /// eps_t for task t (0-based): min(max, base + increment * t).
-  double at(Index task) const { return std::min(max, base + increment * double(task)); }
+  /// eps_t for task t (0-based): min(max, base + increment * t). InvalidParameter for t < 0, a
+  /// non-finite field, or an eps_t outside (0, 1] (update's range).
+  double at(Index task) const {
+    const double eps = std::min(max, base + increment * double(task));
+    if (task < 0 || !std::isfinite(base) || !std::isfinite(increment) || !std::isfinite(max) ||
+        !(eps > 0.0 && eps <= 1.0))
+      throw InvalidParameter(detail::message(
+          "subspace::ThresholdSchedule::at: need task >= 0 and finite base, increment, max "
+          "giving eps in (0, 1]; got task ",
+          task, ", base ", base, ", increment ", increment, ", max ", max));
+    return eps;
+  }
 };
 
 /// \var ThresholdSchedule::increment
@@ -75,11 +85,7 @@ class GradientProjectionMemory {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// An empty memory (m = 0) for a layer with d inputs (d >= 1; DimensionMismatch otherwise).
-  explicit GradientProjectionMemory(Index d) : m_(d, 0) {
-    if (d < 1)
-      throw DimensionMismatch(detail::message(
-          "subspace::GradientProjectionMemory: the input dimension must be >= 1, got ", d));
-  }
+  explicit GradientProjectionMemory(Index d) : m_(checked_dimension(d), 0) {}
 
   /// A memory holding the given protected directions: a d x m basis (d >= 1, 0 <= m <= d)
   /// with orthonormal columns, e.g. one exported from PyTorch as .npy, or one built on another
@@ -166,6 +172,14 @@ class GradientProjectionMemory {
   void project_transposed(Eigen::MatrixBase<Derived>& g) const;
 
  private:
+  // Checked before any member is sized (a negative size is an Eigen assertion, not an error).
+  static Index checked_dimension(Index d) {
+    if (d < 1)
+      throw DimensionMismatch(detail::message(
+          "subspace::GradientProjectionMemory: the input dimension must be >= 1, got ", d));
+    return d;
+  }
+
   /// For m > d/2 the projections use the orthonormal basis N of the complement (I - M M^T =
   /// N N^T) that `update` computed.
   bool use_complement() const { return 2 * size() > dim(); }
@@ -286,10 +300,8 @@ class SpectralProtection {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// Protection for a layer of shape out x d with energy fraction f in (0, 1].
-  SpectralProtection(Index out, Index d, double fraction) : u_(out, 0), v_(d, 0), f_(fraction) {
-    if (out < 1 || d < 1)
-      throw DimensionMismatch(
-          detail::message("subspace::SpectralProtection: shape ", detail::shape(out, d)));
+  SpectralProtection(Index out, Index d, double fraction)
+      : u_(checked_shape(out, d), 0), v_(d, 0), f_(fraction) {
     (void)RankRule::energy(fraction);  // validates f: InvalidParameter outside (0, 1]
   }
 
@@ -329,6 +341,13 @@ class SpectralProtection {
   }
 
  private:
+  // Checked before any member is sized (a negative size is an Eigen assertion, not an error).
+  static Index checked_shape(Index out, Index d) {
+    if (out < 1 || d < 1)
+      throw DimensionMismatch(
+          detail::message("subspace::SpectralProtection: shape ", detail::shape(out, d)));
+    return out;
+  }
   Matrix u_, v_;
   double f_;
 };

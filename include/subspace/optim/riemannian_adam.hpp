@@ -88,8 +88,9 @@ class RiemannianAdam {
   /// Forgets the moments and the step count.
   void reset() { steps_ = 0; }
 
-  /// One step; returns the Riemannian gradient at the old x. Throws DimensionMismatch and
-  /// NonFiniteInput (x unchanged).
+  /// One step; returns the Riemannian gradient at the old x. Throws DimensionMismatch (G not
+  /// the shape of x, or x not the shape of the point the moments belong to: one optimiser per
+  /// point, reset() to start over) and NonFiniteInput (x unchanged).
   template <class Derived>
   Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg);
 
@@ -123,7 +124,12 @@ auto RiemannianAdam<Point>::step(Point& x, const Eigen::MatrixBase<Derived>& egr
   detail::require_finite(eg, "subspace::RiemannianAdam::step", "G");
   Tangent g = x.project(eg);
   const Vector g2 = detail::component_sq_norms(x, g);
-  if (steps_ == 0 || m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()) {
+  if (steps_ > 0 && (m_.rows() != g.rows() || m_.cols() != g.cols() || v_.size() != g2.size()))
+    throw DimensionMismatch(detail::message(
+        "subspace::RiemannianAdam::step: the moments are for ", detail::shape(m_.rows(), m_.cols()),
+        " with ", v_.size(), " components, the point is ", detail::shape(g.rows(), g.cols()),
+        " with ", g2.size(), " (one optimiser per point; reset() to start over)"));
+  if (steps_ == 0) {
     m_ = Tangent::Zero(g.rows(), g.cols());
     v_ = Vector::Zero(g2.size());
     vmax_ = Vector::Zero(g2.size());
@@ -156,6 +162,7 @@ auto RiemannianAdam<Point>::save(std::ostream& os) const -> void {
   detail::write_matrix(os, m_);
   detail::write_matrix(os, v_);
   detail::write_matrix(os, vmax_);
+  if (!os) throw FormatError("subspace::RiemannianAdam::save: the stream failed");
 }
 
 template <class Point>

@@ -87,7 +87,9 @@ class RiemannianSGD {
   }
 
   /// One step: x <- R_x(-lr * dir). Returns the Riemannian gradient g at the old x. Throws
-  /// DimensionMismatch (G not the shape of x) and NonFiniteInput (G has NaN/Inf; x unchanged).
+  /// DimensionMismatch (G not the shape of x, or x not the shape of the point the momentum
+  /// buffer belongs to: one optimiser per point, reset() to start over) and NonFiniteInput
+  /// (G has NaN/Inf; x unchanged).
   template <class Derived>
   Tangent step(Point& x, const Eigen::MatrixBase<Derived>& egrad_arg);
 
@@ -122,7 +124,12 @@ auto RiemannianSGD<Point>::step(Point& x, const Eigen::MatrixBase<Derived>& egra
   const Scalar mu = Scalar(opt_.momentum);
   Tangent dir;
   if (mu > Scalar(0)) {
-    if (!has_buf_ || buf_.rows() != g.rows() || buf_.cols() != g.cols())
+    if (has_buf_ && (buf_.rows() != g.rows() || buf_.cols() != g.cols()))
+      throw DimensionMismatch(detail::message(
+          "subspace::RiemannianSGD::step: the momentum buffer is ",
+          detail::shape(buf_.rows(), buf_.cols()), ", the point ",
+          detail::shape(g.rows(), g.cols()), " (one optimiser per point; reset() to start over)"));
+    if (!has_buf_)
       buf_ = g;
     else
       buf_ = mu * buf_ + Scalar(1 - opt_.dampening) * g;
@@ -147,6 +154,7 @@ auto RiemannianSGD<Point>::save(std::ostream& os) const -> void {
   detail::write_header(os, "subspace::RiemannianSGD", 1);
   os << steps_ << ' ' << (has_buf_ ? 1 : 0) << '\n';
   detail::write_matrix(os, buf_);
+  if (!os) throw FormatError("subspace::RiemannianSGD::save: the stream failed");
 }
 
 template <class Point>
