@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh ci     also clang, clang-format, doxygen and NumPy (what .ci/run checks)
 #   scripts/install-deps.sh peers  also NumPy, SciPy, scikit-learn and OpenBLAS (bench/peers/)
 #   scripts/install-deps.sh mpi    also Open MPI (subspace::mpi, SUBSPACE_WITH_MPI)
+#   scripts/install-deps.sh blas   also OpenBLAS and LAPACKE (subspace::blas, SUBSPACE_USE_BLAS)
 set -eu
 pkgs="cmake make g++ pkg-config libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist"
 # ci: clang and its sanitizer/fuzzer runtimes (libclang-rt), clang-format, doxygen, NumPy.
@@ -12,6 +13,9 @@ if [ "${1:-}" = ci ]; then
 fi
 if [ "${1:-}" = mpi ]; then
   pkgs="$pkgs libopenmpi-dev openmpi-bin"
+fi
+if [ "${1:-}" = blas ]; then
+  pkgs="$pkgs libopenblas-dev liblapacke-dev"
 fi
 # OpenBLAS: NumPy on Debian otherwise runs on the reference BLAS, which no one benchmarks against.
 if [ "${1:-}" = peers ]; then

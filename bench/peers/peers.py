@@ -7,6 +7,7 @@ of this machine's GEMM throughput each side reaches (the larger of Eigen's and t
 1024^3 GEMM, measured in the same run). Accuracy is printed beside speed where the peer is inexact.
 
     bench/peers/peers.py [--build-dir build/release] [--threads 1] [--quick]
+                         [--backend-build-dir build/blas] [--json FILE]
 
 Needs python3-numpy, python3-scipy, python3-sklearn (Debian; scripts/install-deps.sh peers) and
 the benchmarks built (cmake --build --preset release --target peer_benchmarks). --quick runs small
@@ -76,6 +77,9 @@ def parse():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="small shapes only (smoke test)")
     p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument("--backend-build-dir",
+                   help="a build with SUBSPACE_USE_BLAS (preset blas): each row also shows ours on "
+                        "the BLAS/LAPACKE backend, with the same OpenBLAS kernel and threads as the peer")
     return p.parse_args()
 
 
@@ -95,7 +99,17 @@ def ours(program, regex):
     ours.context = data["context"]
     def key(name):  # run options are not part of the shape
         return "/".join(p for p in name.split("/") if not p.startswith(("real_time", "iterations:", "min_time:")))
-    return {key(b["name"]): b for b in data["benchmarks"] if not b.get("error_occurred")}
+    got = {key(b["name"]): b for b in data["benchmarks"] if not b.get("error_occurred")}
+    if ARGS.backend_build_dir:  # the same benchmarks on the backend, OpenBLAS as pinned for the peer
+        exe = os.path.join(ARGS.backend_build_dir, "bench", program)
+        env["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
+        out = subprocess.run([exe, f"--benchmark_filter={regex}", "--benchmark_format=json",
+                              f"--benchmark_min_time={MIN_TIME}"], env=env, check=True,
+                             capture_output=True, text=True)
+        for b in json.loads(out.stdout)["benchmarks"]:
+            if key(b["name"]) in got and not b.get("error_occurred"):
+                got[key(b["name"])]["backend_us"] = us(b)
+    return got
 
 
 def us(entry):
@@ -123,9 +137,10 @@ def peer(f):
     return sorted(times)[len(times) // 2] * 1e6
 
 
-def row(op, size, dtype, ours_us, peer_name, peer_us, flops=None, note=""):
-    ROWS.append(dict(op=op, size=size, dtype=dtype, ours_us=ours_us, peer=peer_name,
-                     peer_us=peer_us, flops=flops, note=note))
+def row(op, size, dtype, entry, peer_name, peer_us, flops=None, note=""):
+    """One table row; `entry` is our benchmark's entry (its time, and on the backend if run)."""
+    ROWS.append(dict(op=op, size=size, dtype=dtype, ours_us=us(entry), peer=peer_name,
+                     peer_us=peer_us, flops=flops, note=note, ours_blas_us=entry.get("backend_us")))
 
 
 def orthonormal(n, k, dtype=np.float64):
@@ -151,13 +166,13 @@ def bases_and_projection():
     got = ours("bench_basics", f"^(basis_qr_ours|basis_svd_ours|residual_norms_ours)/({sel})$")
     for n, k in shapes:
         a = RNG.uniform(-1, 1, (n, k))
-        row("basis (QR)", f"{n}x{k}", "f64", us(got[f"basis_qr_ours/n:{n}/k:{k}"]),
+        row("basis (QR)", f"{n}x{k}", "f64", got[f"basis_qr_ours/n:{n}/k:{k}"],
             "numpy.linalg.qr", peer(lambda: np.linalg.qr(a)))
-        row("basis (SVD)", f"{n}x{k}", "f64", us(got[f"basis_svd_ours/n:{n}/k:{k}"]),
+        row("basis (SVD)", f"{n}x{k}", "f64", got[f"basis_svd_ours/n:{n}/k:{k}"],
             "scipy.linalg.orth", peer(lambda: scipy.linalg.orth(a)))
         u, x = orthonormal(n, k), RNG.uniform(-1, 1, (n, 64))
         row("residual norms, batch 64", f"{n}x{k}", "f64",
-            us(got[f"residual_norms_ours/n:{n}/k:{k}"]), "numpy |X - U(U^T X)|",
+            got[f"residual_norms_ours/n:{n}/k:{k}"], "numpy |X - U(U^T X)|",
             peer(lambda: np.linalg.norm(x - u @ (u.T @ x), axis=0)), flops=4 * n * k * 64)
 
 
@@ -194,13 +209,13 @@ def grassmann():
         variant = "fixed" if (n, k) in fixed else "dyn"
         size = f"Gr({k},{n})"
         tag = f" [{variant}]"
-        row("principal angles" + tag, size, "f64", us(got[f"angles_{variant}/{n}/{k}"]),
+        row("principal angles" + tag, size, "f64", got[f"angles_{variant}/{n}/{k}"],
             "scipy.linalg.subspace_angles", peer(lambda: scipy.linalg.subspace_angles(u, y)))
-        row("Grassmann exp" + tag, size, "f64", us(got[f"exp_{variant}/{n}/{k}"]), "numpy (SVD formula)",
+        row("Grassmann exp" + tag, size, "f64", got[f"exp_{variant}/{n}/{k}"], "numpy (SVD formula)",
             peer(lambda: np_exp(u, d)))
-        row("Grassmann log" + tag, size, "f64", us(got[f"log_{variant}/{n}/{k}"]),
+        row("Grassmann log" + tag, size, "f64", got[f"log_{variant}/{n}/{k}"],
             "numpy (arctan formula)", peer(lambda: np_log(u, y)))
-        row("Grassmann distance" + tag, size, "f64", us(got[f"distance_{variant}/{n}/{k}"]),
+        row("Grassmann distance" + tag, size, "f64", got[f"distance_{variant}/{n}/{k}"],
             "numpy arccos(svd)", peer(lambda: np_distance(u, y)))
         allocs = {op: got[f"{op}_{variant}/{n}/{k}"].get("allocs") for op in ("angles", "exp", "log", "distance")}
         if variant == "fixed":
@@ -240,14 +255,14 @@ def gcr_and_gpm():
             xn = x / np.linalg.norm(x, axis=0)
             p = s.T @ xn
             return 16.0 * np.sqrt((p.reshape(c, k, b) ** 2).sum(axis=1))
-        row("GCR logits", f"C={c} k={k} d={d} B={b}", "f32", us(got[f"gcrforward_ours/{c}/{k}/{d}/{b}"]),
+        row("GCR logits", f"C={c} k={k} d={d} B={b}", "f32", got[f"gcrforward_ours/{c}/{k}/{d}/{b}"],
             "numpy matmul + norms", peer(logits), flops=2 * d * c * k * b)
     dims = [64] if ARGS.quick else [64, 256, 768]
     got = ours("bench_gpm", "^gpmproject_ours/1024/(" + "|".join(map(str, dims)) + ")$")
     g = RNG.standard_normal((1024, 1024)).astype(np.float32)
     for m in dims:
         mm = orthonormal(1024, m, np.float32)
-        row("gradient projection G(I-MM^T)", f"1024x1024, m={m}", "f32", us(got[f"gpmproject_ours/1024/{m}"]),
+        row("gradient projection G(I-MM^T)", f"1024x1024, m={m}", "f32", got[f"gpmproject_ours/1024/{m}"],
             "numpy G - (G M) M^T", peer(lambda: g - (g @ mm) @ mm.T), flops=4 * 1024 * 1024 * m)
 
 
@@ -280,11 +295,11 @@ def pca():
         t_rnd = peer(lambda: rnd.fit(x))
         for variant, label in (("cov", "Covariance"), ("svd", "SVD"), ("stream", "streaming")):
             e = got[f"pcafit_{variant}/{n}/{d}/{k}"]
-            row(f"PCA fit, ours {label}", size, short, us(e), "sklearn full", t_full,
+            row(f"PCA fit, ours {label}", size, short, e, "sklearn full", t_full,
                 note=f"var. deficit ours {e['var_deficit']:.1e}, sklearn {deficit(full):.1e}")
         for variant, q in (("rand", 2), ("randqseven", 7)):
             e = got[f"pcafit_{variant}/{n}/{d}/{k}"]
-            row(f"PCA fit, ours randomized q={q}", size, short, us(e), "sklearn randomized (q=7)", t_rnd,
+            row(f"PCA fit, ours randomized q={q}", size, short, e, "sklearn randomized (q=7)", t_rnd,
                 note=f"var. deficit ours {e['var_deficit']:.1e}, sklearn {deficit(rnd):.1e}")
         score_key = [key for key in got if key.startswith("pcascore_ours/10000/") and f"/{d}/" in key]
         if score_key:
@@ -294,7 +309,7 @@ def pca():
                 zz = full.transform(xs)
                 r = xs - full.inverse_transform(zz)
                 return (r * r).sum(axis=1), (zz * zz / full.explained_variance_).sum(axis=1)
-            row("PCA score (Q and T^2)", f"10000x{d} k={k}", short, us(got[score_key[0]]),
+            row("PCA score (Q and T^2)", f"10000x{d} k={k}", short, got[score_key[0]],
                 "sklearn transform + inverse", peer(score), flops=4 * 10000 * d * k)
 
 
@@ -336,7 +351,12 @@ def main():
     for dt, (eig, bl) in peak.items():
         print(f"# GEMM 1024^3 {dt}: Eigen {eig:.1f} GFLOP/s, BLAS {bl:.1f} GFLOP/s; "
               f"machine GEMM throughput = {max(eig, bl):.1f}")
-    hdr = f"| {'operation':<38} | {'size':<22} | {'type':<4} | {'ours (us)':>10} | {'peer':<30} | {'peer (us)':>10} | {'peer/ours':>9} | {'GEMM frac ours/peer':>19} | note"
+    backend = bool(ARGS.backend_build_dir)
+    if backend:
+        print(f"# ours+BLAS: {ARGS.backend_build_dir} (SUBSPACE_USE_BLAS: Eigen's products on OpenBLAS, "
+              f"QR/LU/Cholesky/syev on LAPACKE), OPENBLAS_NUM_THREADS={ARGS.threads}, the same kernel")
+    extra = f" {'ours+BLAS (us)':>14} | {'peer/ours+BLAS':>14} |" if backend else ""
+    hdr = f"| {'operation':<38} | {'size':<22} | {'type':<4} | {'ours (us)':>10} | {'peer':<30} | {'peer (us)':>10} | {'peer/ours':>9} |{extra} {'GEMM frac ours/peer':>19} | note"
     print(hdr)
     print("|" + "|".join("-" * (len(c) + 0) for c in hdr.split("|")[1:-1]) + "|---|")
     for r in ROWS:
@@ -344,8 +364,12 @@ def main():
         if r["flops"]:
             top = max(peak["float64" if r["dtype"] == "f64" else "float32"]) * 1e9
             frac = f"{r['flops'] / (r['ours_us'] * 1e-6) / top:.2f} / {r['flops'] / (r['peer_us'] * 1e-6) / top:.2f}"
+        cols = ""
+        if backend:
+            b = r["ours_blas_us"]
+            cols = (f" {b:>14.2f} | {r['peer_us'] / b:>14.2f} |" if b else f" {'-':>14} | {'-':>14} |")
         print(f"| {r['op']:<38} | {r['size']:<22} | {r['dtype']:<4} | {r['ours_us']:>10.2f} | {r['peer']:<30} | "
-              f"{r['peer_us']:>10.2f} | {r['peer_us'] / r['ours_us']:>9.2f} | {frac:>19} | {r['note']}")
+              f"{r['peer_us']:>10.2f} | {r['peer_us'] / r['ours_us']:>9.2f} |{cols} {frac:>19} | {r['note']}")
     print("\nPrincipal angles {1e-12, 1e-8, 1e-4, 0.3, pi/4, 1.2, pi/2-1e-8, pi/2-1e-12} in R^64 "
           "(max absolute error; relative error of the 1e-12 angle):")
     for name, (a, rel) in acc.items():

@@ -36,6 +36,13 @@
 // built with (see the README, "Header-only or compiled mode").
 #pragma once
 
+// The BLAS/LAPACKE backend changes Eigen's function bodies: a unit and the compiled library it
+// links must agree on it (CMake's SUBSPACE_USE_BLAS builds both on it and defines both macros).
+#if defined(SUBSPACE_COMPILED) && (defined(SUBSPACE_COMPILED_WITH_BLAS) != defined(EIGEN_USE_BLAS))
+#error \
+    "subspace: this unit and subspace::compiled disagree on EIGEN_USE_BLAS (link subspace::blas only with a package built with SUBSPACE_USE_BLAS)"
+#endif
+
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
