@@ -1,8 +1,9 @@
 // libFuzzer target: RiemannianSGD::load and RiemannianAdam::load on arbitrary bytes, for a
 // dynamic Grassmann point, a fixed-size Gr(2, 5) point and (Adam) a product of three points.
 // Only subspace::InvalidArgument (FormatError) may come out. After a successful load, steps on
-// a 5 x 2 point (5 x 6 for the product) must work: no exception, and the point stays finite
-// and orthonormal.
+// a 5 x 2 point (5 x 6 for the product) must work: the point stays finite and orthonormal, or,
+// when the loaded state is for another shape, the step throws DimensionMismatch and leaves the
+// point unchanged.
 #include <subspace/grassmann.hpp>
 #include <subspace/grassmann_product.hpp>
 #include <subspace/optim/riemannian_adam.hpp>
@@ -48,7 +49,15 @@ void run(const std::string& text, Point x, Eigen::Index cols) {
   for (int i = 0; i < 2; ++i) {
     Eigen::MatrixXd g(5, cols);
     for (Eigen::Index j = 0; j < g.size(); ++j) g.data()[j] = n01(gen);
-    opt.step(x, g);
+    const Eigen::MatrixXd before_step = x.basis();
+    try {
+      opt.step(x, g);
+    } catch (const subspace::DimensionMismatch&) {
+      // A state loaded for another shape than x (a 5 x 2 state and the product point): refused,
+      // one optimiser per point, and x unchanged.
+      if (Eigen::MatrixXd(x.basis()) != before_step) std::abort();
+      return;
+    }
     check_point(x);
   }
 }
