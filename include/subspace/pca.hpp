@@ -801,10 +801,9 @@ auto PCA<Scalar_>::update_svd(const Matrix& m, Vector& s, Matrix& v) -> void {
   if constexpr (std::is_same<Scalar, float>::value) {
     Eigen::VectorXd sd;
     Eigen::MatrixXd vd;
-    const Eigen::MatrixXd md = m.template cast<double>();
-    const double c = detail::unit_scale(md);
-    detail_svd(c == 1.0 ? md : Eigen::MatrixXd(c * md), sd, vd);
-    s = (sd / c).cast<float>();
+    // No rescale here: float data, widened, lie far inside double's safe range.
+    detail_svd(Eigen::MatrixXd(m.template cast<double>()), sd, vd);
+    s = sd.cast<float>();
     v = vd.cast<float>();
   } else {
     // Householder QR and the SVD square entries: at 1e-300 (or 1e300) that underflows (or
