@@ -19,6 +19,9 @@ template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 using MatL = Mat<long double>;
 
+/// pi to long double precision (the references below are built in long double).
+inline constexpr long double kPi = 3.141592653589793238462643383279502884L;
+
 /// Deterministic generator; every test prints its seed through CAPTURE/INFO.
 struct Rng {
   explicit Rng(std::uint64_t seed) : gen(seed) {}

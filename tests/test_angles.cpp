@@ -12,7 +12,6 @@ using namespace test;
 using subspace::Distance;
 
 namespace {
-const long double kPi = 3.141592653589793238462643383279502884L;
 
 Vec<long double> angles_of(std::initializer_list<long double> list) {
   Vec<long double> t(static_cast<Index>(list.size()));

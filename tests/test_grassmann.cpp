@@ -9,7 +9,6 @@ using namespace test;
 using subspace::Retraction;
 
 namespace {
-const long double kPi = 3.141592653589793238462643383279502884L;
 
 template <class G>
 G point_from(const Mat<typename G::Scalar>& u) {
