@@ -178,10 +178,7 @@ qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar r
   // Factor c A (c a power of two, 1 unless A's scale is extreme): same Q, no under/overflow.
   const Real c = detail::unit_scale(a);
   Eigen::HouseholderQR<Plain> qr(a.rows(), a.cols());
-  if (c == Real(1))
-    qr.compute(a);
-  else
-    qr.compute(c * a);
+  detail::compute_scaled(qr, a, c);
   const auto diag = qr.matrixQR().diagonal().cwiseAbs();
   if (!(diag.minCoeff() > rtol * diag.maxCoeff()))
     throw RankDeficient(detail::message(
@@ -212,10 +209,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_
   if (a.size() == 0) return Mat(a.rows(), 0);
   const Real c = detail::unit_scale(a);  // as in qr_basis
   Eigen::ColPivHouseholderQR<Mat> qr(a.rows(), a.cols());
-  if (c == Real(1))
-    qr.compute(a);
-  else
-    qr.compute(c * a);
+  detail::compute_scaled(qr, a, c);
   const auto diag = qr.matrixQR().diagonal().cwiseAbs();
   const Real r11 = diag.size() > 0 ? diag(0) : Real(0);
   Index r = 0;
@@ -266,17 +260,10 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   const Real c = detail::unit_scale(a);
   const bool tall = n >= 2 * m;
   Eigen::HouseholderQR<Mat> qr(tall ? n : m, tall ? m : n);
-  if (tall) {
-    if (c == Real(1))
-      qr.compute(a);
-    else
-      qr.compute(c * a);
-  } else {
-    if (c == Real(1))
-      qr.compute(a.transpose());
-    else
-      qr.compute(c * a.transpose());
-  }
+  if (tall)
+    detail::compute_scaled(qr, a, c);
+  else
+    detail::compute_scaled(qr, a.transpose(), c);
   const Index p = std::min(n, m);
   Mat r = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
   if (!tall) r.transposeInPlace();  // A = R^T Q^T: A's left singular vectors are R^T's

@@ -562,10 +562,7 @@ auto Grassmann<Scalar_, N, K>::tangent_svd(const Eigen::MatrixBase<Derived>& d, 
   // and a D whose norm is not representable is refused rather than turned into NaN.
   const Scalar c = detail::unit_scale(d);
   Eigen::HouseholderQR<Tangent> qr(n, k);
-  if (c == Scalar(1))
-    qr.compute(d);
-  else
-    qr.compute(c * d);
+  detail::compute_scaled(qr, d, c);
   Tangent qd(n, k);
   qd.setIdentity(n, k);
   qd.applyOnTheLeft(qr.householderQ());

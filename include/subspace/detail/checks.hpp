@@ -202,6 +202,16 @@ typename Derived::RealScalar unit_scale(const Eigen::MatrixBase<Derived>& a) {
   return std::ldexp(Real(1), -e);
 }
 
+/// dec.compute(c x) for a decomposition `dec` and c from unit_scale, without forming c x in the
+/// usual case c == 1.
+template <class Dec, class X, class Real>
+void compute_scaled(Dec& dec, const X& x, Real c) {
+  if (c == Real(1))
+    dec.compute(x);
+  else
+    dec.compute(c * x);
+}
+
 /// Sum of the squares of the entries, accumulated in double when the entries are float.
 /// Eigen's float reduction keeps a few float accumulators, so over N d ~ 1e6 similar positive
 /// terms it drifts by ~1e-4 relative (2e-4 measured on 1500 x 784 Fashion-MNIST blocks),
