@@ -129,13 +129,13 @@ MatrixXd tangent(const MatrixXd& u, std::uint64_t seed) {
 }
 
 using subspace::Index;
-constexpr Index n = 12, k = 3;
+constexpr Index kN = 12, kK = 3;
 
 std::map<std::string, std::vector<Entry>> registry() {
   namespace s = subspace;
   std::map<std::string, std::vector<Entry>> r;
-  const MatrixXd a = gaussian(1, n, k), wide = gaussian(2, n, 7), u = basis(3, n, k),
-                 v = basis(4, n, 2), x = gaussian(5, n, 9);
+  const MatrixXd a = gaussian(1, kN, kK), wide = gaussian(2, kN, 7), u = basis(3, kN, kK),
+                 v = basis(4, kN, 2), x = gaussian(5, kN, 9);
   // ---- basis.hpp
   r["qr_basis"] = {one(a, [](const auto& m) { return MatrixXd(s::qr_basis(m)); })};
   r["pivoted_qr_basis"] = {one(wide, [](const auto& m) { return s::pivoted_qr_basis(m); })};
@@ -164,13 +164,13 @@ std::map<std::string, std::vector<Entry>> registry() {
                                   one_vector(x.col(0),
                                              [proj](const auto& m) {
                                                auto p = proj;
-                                               VectorXd out(n);
+                                               VectorXd out(kN);
                                                p.project_into(m, out);
                                                return out;
                                              }),
                                   one_vector(x.col(0), [proj](const auto& m) {
                                     auto p = proj;
-                                    VectorXd out(n);
+                                    VectorXd out(kN);
                                     p.residual_into(m, out);
                                     return out;
                                   })};
@@ -195,9 +195,9 @@ std::map<std::string, std::vector<Entry>> registry() {
   const G gx = G::from_orthonormal(u);
   const St sx = St::from_orthonormal(u);
   const MatrixXd d = tangent(u, 7), xi = tangent(u, 8);
-  const MatrixXd pu = basis(9, n, 2 * k);  // two blocks of k
-  const P px = P::from_orthonormal(pu, k);
-  const MatrixXd pd = px.project(gaussian(10, n, 2 * k)) * 0.1;
+  const MatrixXd pu = basis(9, kN, 2 * kK);  // two blocks of kK
+  const P px = P::from_orthonormal(pu, kK);
+  const MatrixXd pd = px.project(gaussian(10, kN, 2 * kK)) * 0.1;
   const G gy = gx.retract(d);
   const St sy = sx.retract(sx.project(d));
   const P py = px.retract(pd);
@@ -206,8 +206,8 @@ std::map<std::string, std::vector<Entry>> registry() {
   r["Stiefel"] = {one(a, [](const auto& m) { return St(m).basis(); }),
                   one(u, [](const auto& m) { return St::from_orthonormal(m).basis(); })};
   r["GrassmannProduct<S>"] = {
-      one(pu, [](const auto& m) { return P(m, k).basis(); }),
-      one(pu, [](const auto& m) { return P::from_orthonormal(m, k).basis(); })};
+      one(pu, [](const auto& m) { return P(m, kK).basis(); }),
+      one(pu, [](const auto& m) { return P::from_orthonormal(m, kK).basis(); })};
   r["x.project"] = {one(d, [gx](const auto& m) { return gx.project(m); }),
                     one(d, [sx](const auto& m) { return sx.project(m); }),
                     one(pd, [px](const auto& m) { return px.project(m); })};
@@ -246,13 +246,13 @@ std::map<std::string, std::vector<Entry>> registry() {
   // ---- plucker.hpp
   const VectorXd pl = s::plucker(u);
   r["plucker"] = {one(u, [](const auto& m) { return VectorXd(s::plucker(m)); })};
-  r["hodge"] = {one_vector(pl, [](const auto& m) { return s::hodge(m, n, k); })};
+  r["hodge"] = {one_vector(pl, [](const auto& m) { return s::hodge(m, kN, kK); })};
   r["contraction_matrix"] = {
-      one_vector(pl, [](const auto& m) { return s::contraction_matrix(m, n, k); })};
+      one_vector(pl, [](const auto& m) { return s::contraction_matrix(m, kN, kK); })};
   r["decomposability_residual"] = {
-      one_vector(pl, [](const auto& m) { return s::decomposability_residual(m, n, k); })};
+      one_vector(pl, [](const auto& m) { return s::decomposability_residual(m, kN, kK); })};
   r["from_plucker"] = {
-      one_vector(pl, [](const auto& m) { return MatrixXd(s::from_plucker(m, n, k)); })};
+      one_vector(pl, [](const auto& m) { return MatrixXd(s::from_plucker(m, kN, kK)); })};
   r["plucker_pair_features"] = {one(gaussian(11, 4, 20), [](const auto& m) {
     return s::plucker_pair_features(m, std::vector<Index>{1, 3});
   })};
@@ -290,8 +290,8 @@ std::map<std::string, std::vector<Entry>> registry() {
       one_vector(sv, [labels](const auto& m) { return s::tpr_at_fpr(m, labels, 0.25).tpr; })};
   // ---- ml/gcr.hpp (samples are columns)
   std::mt19937_64 gen(15);
-  const auto head = s::GcrHead<double>::random(n, k, 4, gen);
-  const MatrixXd feats = gaussian(16, n, 10);
+  const auto head = s::GcrHead<double>::random(kN, kK, 4, gen);
+  const MatrixXd feats = gaussian(16, kN, 10);
   const Eigen::VectorXi ylab = (Eigen::VectorXi(10) << 0, 1, 2, 3, 0, 1, 2, 3, 0, 1).finished();
   r["GcrHead<S>::logits"] = {one(feats, [head](const auto& m) { return head.logits(m); })};
   r["head.backward"] = {two(feats, gaussian(17, 4, 10), [head](const auto& p, const auto& q) {
@@ -300,7 +300,7 @@ std::map<std::string, std::vector<Entry>> registry() {
     out << g.dx, g.dbases;
     return out;
   })};
-  r["head.step"] = {one(gaussian(18, n, 4 * k), [head](const auto& m) {
+  r["head.step"] = {one(gaussian(18, kN, 4 * kK), [head](const auto& m) {
     auto h = head;
     s::GcrHead<double>::SGD opt(s::SGDOptions{0.05});
     h.step(opt, m);
@@ -317,15 +317,15 @@ std::map<std::string, std::vector<Entry>> registry() {
     return (grad.array() + loss).matrix().eval();
   })};
   // ---- ml/gradient_projection.hpp (samples are columns)
-  r["mem.update"] = {one(gaussian(20, n, 30), [](const auto& m) {
-    s::GradientProjectionMemory<double> mem(n);
+  r["mem.update"] = {one(gaussian(20, kN, 30), [](const auto& m) {
+    s::GradientProjectionMemory<double> mem(kN);
     mem.update(m, 0.9);
     return mem.basis();
   })};
-  r["SpectralProtection<S>"] = {one(gaussian(21, 5, n), [](const auto& m) {
-    s::SpectralProtection<double> sp(5, n, 0.9);
+  r["SpectralProtection<S>"] = {one(gaussian(21, 5, kN), [](const auto& m) {
+    s::SpectralProtection<double> sp(5, kN, 0.9);
     sp.update(m);
-    MatrixXd g = MatrixXd::Ones(5, n);
+    MatrixXd g = MatrixXd::Ones(5, kN);
     sp.project(g);
     return g;
   })};
@@ -419,11 +419,11 @@ TEST_CASE("expressions: a Random() argument gives the result of the matrix it ev
   const MatrixXd q = subspace::qr_basis(MatrixXd::Random(1000, 8));
   CHECK(q == subspace::qr_basis(plain));
   // Products and scaled expressions, each computed once.
-  const MatrixXd a = gaussian(30, n, 4), b = gaussian(31, 4, 4);
+  const MatrixXd a = gaussian(30, kN, 4), b = gaussian(31, 4, 4);
   const MatrixXd ab = a * b;
   CHECK(subspace::qr_basis(a * b) == subspace::qr_basis(ab));
   CHECK(subspace::svd_basis(a * b).basis == subspace::svd_basis(ab).basis);
-  const MatrixXd u = basis(32, n, k);
+  const MatrixXd u = basis(32, kN, kK);
   CHECK(subspace::residual_norms(u, a * b) == subspace::residual_norms(u, ab));
   CHECK(subspace::principal_angles(u, subspace::qr_basis(a * b)) ==
         subspace::principal_angles(u, subspace::qr_basis(ab)));
@@ -711,23 +711,23 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
   using V3 = Eigen::Vector3d;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  const MatrixXd u = basis(3, n, k), d = tangent(u, 7);
+  const MatrixXd u = basis(3, kN, kK), d = tangent(u, 7);
   const G gx = G::from_orthonormal(u), gy = gx.retract(d),
-          g13 = G::from_orthonormal(basis(5, 13, k)), gk2 = G::from_orthonormal(basis(6, n, 2));
+          g13 = G::from_orthonormal(basis(5, 13, kK)), gk2 = G::from_orthonormal(basis(6, kN, 2));
   const St sx = St::from_orthonormal(u);
-  const MatrixXd pu = basis(9, n, 2 * k);
-  const P px = P::from_orthonormal(pu, k);
+  const MatrixXd pu = basis(9, kN, 2 * kK);
+  const P px = P::from_orthonormal(pu, kK);
   // A point orthogonal to gx: the cut locus of the QR and polar inverse retractions.
-  const G gperp = G::from_orthonormal(s::complement(u).leftCols(k));
+  const G gperp = G::from_orthonormal(s::complement(u).leftCols(kK));
   const VectorXd theta = VectorXd::LinSpaced(3, 0.1, 0.5);
   const VectorXd pl = s::plucker(u);
-  const MatrixXd wide = gaussian(2, n, 7), rows = gaussian(12, 40, 6);
+  const MatrixXd wide = gaussian(2, kN, 7), rows = gaussian(12, 40, 6);
   const s::PCA<double> fitted = s::PCA<double>(s::PcaOptions{s::RankRule::fixed(3)}).fit(rows);
   const s::PCA<double> fitted7 =
       s::PCA<double>(s::PcaOptions{s::RankRule::fixed(3)}).fit(gaussian(13, 40, 7));
   std::mt19937_64 gen(15);
-  const auto head = s::GcrHead<double>::random(n, k, 4, gen);
-  const MatrixXd feats = gaussian(16, n, 10);
+  const auto head = s::GcrHead<double>::random(kN, kK, 4, gen);
+  const MatrixXd feats = gaussian(16, kN, 10);
   const Eigen::VectorXi y10 = (Eigen::VectorXi(10) << 0, 1, 2, 3, 0, 1, 2, 3, 0, 1).finished();
   const Eigen::VectorXi labels = (Eigen::VectorXi(8) << 0, 1, 0, 1, 1, 0, 0, 1).finished();
   const VectorXd sv = gaussian(14, 8, 1);
@@ -762,7 +762,7 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
   t["principal_angles"] = {
       {"different n", [=] { return m(s::principal_angles(u, basis(5, 13, 2))); }}};
   t["distance"] = {
-      {"Distance(97)", [=] { return sc(s::distance(u, basis(4, n, 2), s::Distance(97))); }}};
+      {"Distance(97)", [=] { return sc(s::distance(u, basis(4, kN, 2), s::Distance(97))); }}};
   t["distance_from_angles"] = {
       {"d = -1", [=] { return sc(s::distance_from_angles(theta, s::Distance::Geodesic, -1)); }},
       {"Distance(97)", [=] { return sc(s::distance_from_angles(theta, s::Distance(97), 0)); }},
@@ -852,14 +852,14 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
                  [=] {
                    G p = gx;
                    s::RiemannianSGD<G> opt(s::SGDOptions{0.1});
-                   opt.step(p, gaussian(1, n + 1, k));
+                   opt.step(p, gaussian(1, kN + 1, kK));
                    return basis_of(p);
                  }},
                 {"a point of another shape than the last step's", [=] {
                    s::RiemannianSGD<G> opt(s::SGDOptions{0.1, 0.9});
                    G p = gx, q = g13;
                    opt.step(p, d);
-                   opt.step(q, gaussian(2, 13, k));
+                   opt.step(q, gaussian(2, 13, kK));
                    return basis_of(q);
                  }}};
   t["minimize"] = {{"max_iterations -1",
@@ -877,7 +877,7 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
                       G p = gx;
                       s::RiemannianSGD<G> opt(s::SGDOptions{0.1});
                       auto f = [nan](const G&, MatrixXd& g) {
-                        g = MatrixXd::Zero(n, k);
+                        g = MatrixXd::Zero(kN, kK);
                         return nan;
                       };
                       const auto rep = s::minimize(f, p, opt);
@@ -945,13 +945,13 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
                 }}};
   t["hodge"] = {{"C(30000, 15000) before any table", [=] { return m(s::hodge(pl, 30000, 15000)); }},
                 {"k > n", [=] { return m(s::hodge(pl, 3, 5)); }},
-                {"p of the wrong length", [=] { return m(s::hodge(pl, n, 2)); }}};
+                {"p of the wrong length", [=] { return m(s::hodge(pl, kN, 2)); }}};
   t["contraction_matrix"] = {
-      {"k = 0", [=] { return m(s::contraction_matrix(VectorXd::Ones(1), n, 0)); }, true},
-      {"p of the wrong length", [=] { return m(s::contraction_matrix(pl, n, 2)); }}};
+      {"k = 0", [=] { return m(s::contraction_matrix(VectorXd::Ones(1), kN, 0)); }, true},
+      {"p of the wrong length", [=] { return m(s::contraction_matrix(pl, kN, 2)); }}};
   t["decomposability_residual"] = {
-      {"p of the wrong length", [=] { return sc(s::decomposability_residual(pl, n, 2)); }}};
-  t["from_plucker"] = {{"tol NaN", [=] { return m(s::from_plucker(pl, n, k, nan)); }},
+      {"p of the wrong length", [=] { return sc(s::decomposability_residual(pl, kN, 2)); }}};
+  t["from_plucker"] = {{"tol NaN", [=] { return m(s::from_plucker(pl, kN, kK, nan)); }},
                        {"not decomposable", [=] {
                           VectorXd p = VectorXd::Zero(6);
                           p(0) = 1, p(5) = 1;  // e0^e1 + e2^e3
@@ -1056,7 +1056,7 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
       {"k = 0",
        [=] {
          std::mt19937_64 r(1);
-         return basis_of(s::GcrHead<double>::random(n, 0, 4, r).bases());
+         return basis_of(s::GcrHead<double>::random(kN, 0, 4, r).bases());
        }},
       {"k > d",
        [=] {
@@ -1066,11 +1066,11 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
       {"no classes",
        [=] {
          std::mt19937_64 r(1);
-         return basis_of(s::GcrHead<double>::random(n, k, 0, r).bases());
+         return basis_of(s::GcrHead<double>::random(kN, kK, 0, r).bases());
        }},
       {"scale NaN", [=] {
          std::mt19937_64 r(1);
-         return basis_of(s::GcrHead<double>::random(n, k, 4, r, s::GcrOptions{nan}).bases());
+         return basis_of(s::GcrHead<double>::random(kN, kK, 4, r, s::GcrOptions{nan}).bases());
        }}};
   t["GcrHead::from_class_pca"] = {
       {"a label >= C",
@@ -1079,8 +1079,9 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
        [=] {
          return basis_of(s::GcrHead<double>::from_class_pca(feats, y10.head(9), 2, 4).bases());
        }},
-      {"k > d",
-       [=] { return basis_of(s::GcrHead<double>::from_class_pca(feats, y10, n + 1, 4).bases()); }}};
+      {"k > d", [=] {
+         return basis_of(s::GcrHead<double>::from_class_pca(feats, y10, kN + 1, 4).bases());
+       }}};
   t["softmax_cross_entropy"] = {
       {"a label >= C",
        [=] {
@@ -1097,58 +1098,58 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
   t["head.step"] = {{"a gradient of another shape", [=] {
                        auto h = head;
                        s::GcrHead<double>::SGD opt(s::SGDOptions{0.05});
-                       h.step(opt, gaussian(1, n, k));
+                       h.step(opt, gaussian(1, kN, kK));
                        return basis_of(h.bases());
                      }}};
   // ---- ml/gradient_projection.hpp
   t["GradientProjectionMemory<S>"] = {
       {"d = -1", [=] { return m(s::GradientProjectionMemory<double>(-1).basis()); }},
       {"d = 0", [=] { return m(s::GradientProjectionMemory<double>(0).basis()); }, true}};
-  s::GradientProjectionMemory<double> mem(n);
-  mem.update(gaussian(20, n, 30), 0.9);
+  s::GradientProjectionMemory<double> mem(kN);
+  mem.update(gaussian(20, kN, 30), 0.9);
   t["mem.update"] = {{"eps NaN",
                       [=] {
                         auto mm = mem;
-                        return sc(double(mm.update(gaussian(1, n, 5), nan).added));
+                        return sc(double(mm.update(gaussian(1, kN, 5), nan).added));
                       }},
                      {"eps 1.5",
                       [=] {
                         auto mm = mem;
-                        return sc(double(mm.update(gaussian(1, n, 5), 1.5).added));
+                        return sc(double(mm.update(gaussian(1, kN, 5), 1.5).added));
                       }},
                      {"eps -0.1", [=] {
                         auto mm = mem;
-                        return sc(double(mm.update(gaussian(1, n, 5), -0.1).added));
+                        return sc(double(mm.update(gaussian(1, kN, 5), -0.1).added));
                       }}};
   t["mem.project"] = {{"NaN in G",
                        [=] {
-                         MatrixXd g = gaussian(1, 5, n);
+                         MatrixXd g = gaussian(1, 5, kN);
                          g(1, 1) = nan;
                          mem.project(g);
                          return g;
                        }},
                       {"G with other columns",
                        [=] {
-                         MatrixXd g = gaussian(1, 5, n + 1);
+                         MatrixXd g = gaussian(1, 5, kN + 1);
                          mem.project(g);
                          return g;
                        }},
                       {"a 1e300 gradient",
                        [=] {
-                         MatrixXd g = 1e300 * gaussian(1, 5, n);
+                         MatrixXd g = 1e300 * gaussian(1, 5, kN);
                          mem.project(g);
                          return g;
                        },
                        true}};
   t["mem.project_transposed"] = {{"Inf in G",
                                   [=] {
-                                    MatrixXd g = gaussian(1, n, 5);
+                                    MatrixXd g = gaussian(1, kN, 5);
                                     g(0, 0) = inf;
                                     mem.project_transposed(g);
                                     return g;
                                   }},
                                  {"G with other rows", [=] {
-                                    MatrixXd g = gaussian(1, n + 1, 5);
+                                    MatrixXd g = gaussian(1, kN + 1, 5);
                                     mem.project_transposed(g);
                                     return g;
                                   }}};
@@ -1168,26 +1169,26 @@ std::map<std::string, std::vector<Misuse>> misuse_table() {
                                                return sc(s::ThresholdSchedule{1.5, 0.0, 2.0}.at(0));
                                              }}};
   t["SpectralProtection<S>"] = {
-      {"f NaN", [=] { return sc((s::SpectralProtection<double>(5, n, nan), 0)); }},
-      {"f 1.5", [=] { return sc((s::SpectralProtection<double>(5, n, 1.5), 0)); }},
-      {"out = -1", [=] { return sc((s::SpectralProtection<double>(-1, n, 0.9), 0)); }}};
+      {"f NaN", [=] { return sc((s::SpectralProtection<double>(5, kN, nan), 0)); }},
+      {"f 1.5", [=] { return sc((s::SpectralProtection<double>(5, kN, 1.5), 0)); }},
+      {"out = -1", [=] { return sc((s::SpectralProtection<double>(-1, kN, 0.9), 0)); }}};
   t[".update"] = {{"W of another shape", [=] {
-                     s::SpectralProtection<double> sp(5, n, 0.9);
-                     return sc(double(sp.update(gaussian(1, 6, n))));
+                     s::SpectralProtection<double> sp(5, kN, 0.9);
+                     return sc(double(sp.update(gaussian(1, 6, kN))));
                    }}};
   t[".project"] = {{"NaN in G",
                     [=] {
-                      s::SpectralProtection<double> sp(5, n, 0.9);
-                      sp.update(gaussian(1, 5, n));
-                      MatrixXd g = MatrixXd::Ones(5, n);
+                      s::SpectralProtection<double> sp(5, kN, 0.9);
+                      sp.update(gaussian(1, 5, kN));
+                      MatrixXd g = MatrixXd::Ones(5, kN);
                       g(2, 2) = nan;
                       sp.project(g);
                       return g;
                     }},
                    {"G of another shape", [=] {
-                      s::SpectralProtection<double> sp(5, n, 0.9);
-                      sp.update(gaussian(1, 5, n));
-                      MatrixXd g = MatrixXd::Ones(4, n);
+                      s::SpectralProtection<double> sp(5, kN, 0.9);
+                      sp.update(gaussian(1, 5, kN));
+                      MatrixXd g = MatrixXd::Ones(4, kN);
                       sp.project(g);
                       return g;
                     }}};
