@@ -6,6 +6,8 @@
 //     rand    PcaSolver::Randomized (Halko-Martinsson-Tropp, p = 10, q = 2);
 //     randqseven  the same with q = 7 power iterations (scikit-learn's count at this rank);
 //     stream  partial_fit in blocks of 1000 rows with max_state_rank = k (memory O(d (k + b)));
+//     streamcov  partial_fit in blocks of 1000 rows with PcaSolver::Covariance, exact (the kept
+//             d x d scatter, one SYRK per block, factored once when read);
 //   pcascore_<variant>/<N>/<d>/<k>: scoring 10 000 rows; gemm = X V_k, ours = PCA::scores.
 // Counters: `allocs` (heap allocations per call) and `peak_mb`, the peak live heap during one
 // call above what was live before it (data excluded), counted at malloc (bench/common.hpp).
@@ -117,21 +119,28 @@ void register_shape(Index n, Index d, Index k) {
   add("pcafit_rand", fit(subspace::PcaSolver::Randomized));
   // scikit-learn's randomized PCA runs 7 power iterations at this rank (n_iter="auto").
   add("pcafit_randqseven", fit(subspace::PcaSolver::Randomized, 7));
-  add("pcafit_stream", [get, k, deficit](benchmark::State& st) {
-    const Mat<S>& a = get();
-    subspace::PcaOptions o;
-    o.rank = subspace::RankRule::fixed(k);
-    o.max_state_rank = k;
-    const Index block = 1000;
-    subspace::PCA<S> pca(o);
-    run(st, [&] {
-      pca = subspace::PCA<S>(o);
-      for (Index r = 0; r < a.rows(); r += block)
-        pca.partial_fit(a.middleRows(r, std::min(block, a.rows() - r)));
-      benchmark::DoNotOptimize(pca.components().data());
-    });
-    deficit(st, pca.components());
-  });
+  // Streaming in blocks of 1000 rows; reading the components at the end is the read that
+  // factors a kept scatter (Covariance).
+  auto stream = [get, k, deficit](subspace::PcaSolver solver, Index max_state_rank) {
+    return [get, k, deficit, solver, max_state_rank](benchmark::State& st) {
+      const Mat<S>& a = get();
+      subspace::PcaOptions o;
+      o.rank = subspace::RankRule::fixed(k);
+      o.solver = solver;
+      o.max_state_rank = max_state_rank;
+      const Index block = 1000;
+      subspace::PCA<S> pca(o);
+      run(st, [&] {
+        pca = subspace::PCA<S>(o);
+        for (Index r = 0; r < a.rows(); r += block)
+          pca.partial_fit(a.middleRows(r, std::min(block, a.rows() - r)));
+        benchmark::DoNotOptimize(pca.components().data());
+      });
+      deficit(st, pca.components());
+    };
+  };
+  add("pcafit_stream", stream(subspace::PcaSolver::Auto, k));
+  add("pcafit_streamcov", stream(subspace::PcaSolver::Covariance, -1));
   const std::string score_shape = "/10000/" + std::to_string(d) + "/" + std::to_string(k);
   auto add_score = [&](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark((name + score_shape).c_str(), fn)

@@ -83,3 +83,32 @@ TEST_CASE("concurrency: PCA scores, GCR logits and a Projector from two threads"
   auto res = [&](int t) { return proj.residual(t == 0 ? f0 : f1); };
   CHECK(races(res, res) == 0);
 }
+
+TEST_CASE("concurrency: the first reads of a streamed Covariance state, from two threads at once",
+          "[concurrency]") {
+  // partial_fit with PcaSolver::Covariance defers the factor to the first const read; two
+  // threads that read first at the same time factor it once, under the state's lock (a data
+  // race here is what ThreadSanitizer would report), and both see the finished factor.
+  Rng rng(74);
+  const MatrixXd train = rng.gaussian<double>(300, 12), x = rng.gaussian<double>(20, 12);
+  subspace::PcaOptions opt{subspace::RankRule::fixed(4)};
+  opt.solver = subspace::PcaSolver::Covariance;
+  auto streamed = [&] {
+    subspace::PCA<> p(opt);
+    p.partial_fit(train.topRows(100)).partial_fit(train.bottomRows(200));
+    return p;
+  };
+  const subspace::PCA<> alone = streamed();
+  const MatrixXd want_scores = alone.scores(x).combined, want_v = alone.components();
+  int wrong = 0;
+  for (int round = 0; round < 20; ++round) {
+    const subspace::PCA<> shared = streamed();  // pending: nothing read yet
+    MatrixXd got_scores, got_v;
+    std::thread a([&] { got_scores = shared.scores(x).combined; });
+    std::thread b([&] { got_v = shared.components(); });
+    a.join();
+    b.join();
+    wrong += got_scores != want_scores || got_v != want_v;
+  }
+  CHECK(wrong == 0);
+}

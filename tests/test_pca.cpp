@@ -205,6 +205,107 @@ TEMPLATE_TEST_CASE("PCA: streaming equals batch; truncation is reported", "[pca]
       [&] { stream.partial_fit(Mat<S>(Mat<S>::Ones(3, 15))); }, "dimension 16");
 }
 
+TEMPLATE_TEST_CASE("PCA: Covariance streaming keeps the scatter and equals the Covariance fit",
+                   "[pca][stream]", float, double) {
+  // With PcaSolver::Covariance (no truncation) partial_fit and merge add d x d scatters (Chan's
+  // update) and factor once when read. Checked against the constructed spectrum (long double),
+  // the batch Covariance fit, every way of getting there (blocks, merge trees, fit then
+  // stream, save and load mid-stream), and at 1e-300.
+  using S = TestType;
+  Rng rng(8131);
+  Vec<long double> sigma(5);
+  sigma << 50, 20, 8, 3, 1;
+  const Index n = 900, d = 24;
+  const Constructed c = constructed(rng, n, d, sigma);
+  const Mat<S> x = c.x.template cast<S>();
+  PcaOptions o;
+  o.solver = PcaSolver::Covariance;
+  o.rank = RankRule::fixed(5);
+  subspace::PCA<S> batch(o), stream(o);
+  batch.fit(x);
+  Index start = 0;
+  for (Index b : {1, 7, 200, 92, 600}) {
+    stream.partial_fit(x.middleRows(start, b));
+    start += b;
+  }
+  REQUIRE(start == n);
+  // float: x itself is rounded to float (relative 6e-8 of |x| ~ 3); double: the scatter's
+  // rounding, eps s_1^2 on s_i^2.
+  const double tol = std::is_same<S, float>::value ? 2e-5 : 1e-12;
+  const Vec<double> s_true = sigma.cast<double>();
+  auto s_err = [&](const subspace::PCA<S>& p) {
+    return (p.singular_values().head(5).template cast<double>() - s_true).cwiseAbs().maxCoeff() /
+           s_true(0);
+  };
+  CHECK(stream.samples() == n);
+  CHECK(stream.rank() == 5);
+  CHECK(s_err(stream) <= tol);
+  CHECK(s_err(batch) <= tol);
+  CHECK(((stream.singular_values() - batch.singular_values()).template cast<double>())
+            .cwiseAbs()
+            .maxCoeff() <= tol * s_true(0));
+  CHECK(double(largest_angle<S>(Mat<S>(stream.components()), Mat<S>(c.w.template cast<S>()))) <=
+        (std::is_same<S, float>::value ? 1e-3 : 1e-10));
+  CHECK((stream.mean().template cast<long double>() - c.mu).cwiseAbs().maxCoeff() <= 10 * tol);
+  const double t_true = double(sigma.squaredNorm());
+  CHECK(std::abs(double(stream.total_sum_of_squares()) - t_true) <= tol * t_true);
+  CHECK(stream.discarded_energy() == S(0));
+  // Reading again, or through a copy, gives the same numbers (the factor is computed once).
+  const Vec<S> first = stream.singular_values();
+  const subspace::PCA<S> copy = stream;
+  CHECK(copy.singular_values() == first);
+  CHECK(Mat<S>(copy.components()) == Mat<S>(stream.components()));
+  // Merges, in a tree and in a chain, of states fitted, streamed and empty.
+  std::vector<subspace::PCA<S>> parts(4, subspace::PCA<S>(o));
+  parts[0].fit(x.topRows(300));
+  parts[1].partial_fit(x.middleRows(300, 100)).partial_fit(x.middleRows(400, 200));
+  parts[2].partial_fit(x.middleRows(600, 250));
+  parts[3].partial_fit(x.bottomRows(50));
+  subspace::PCA<S> tree = parts[0], chain(o);
+  tree.merge(parts[1]);
+  subspace::PCA<S> right = parts[2];
+  right.merge(parts[3]);
+  tree.merge(right);
+  for (const auto& p : parts) chain.merge(p);
+  for (const auto* p : {&tree, &chain}) {
+    CHECK(p->samples() == n);
+    CHECK(s_err(*p) <= tol);
+    CHECK(double(largest_angle<S>(Mat<S>(p->components()), Mat<S>(stream.components()))) <=
+          (std::is_same<S, float>::value ? 1e-3 : 1e-10));
+  }
+  // Saved mid-stream and loaded (a state held as a factor), then streamed on: the same.
+  subspace::PCA<S> half(o), rest(o);
+  half.partial_fit(x.topRows(450));
+  std::stringstream ss;
+  half.save(ss);
+  rest.load(ss);
+  rest.partial_fit(x.bottomRows(450));
+  CHECK(s_err(rest) <= tol);
+  // The SVD-merge path (the other solvers, or max_state_rank) agrees with the scatter path.
+  PcaOptions svd = o;
+  svd.solver = PcaSolver::SVD;
+  subspace::PCA<S> merged(svd);
+  merged.partial_fit(x.topRows(450)).partial_fit(x.bottomRows(450));
+  CHECK(s_err(merged) <= tol);
+  if constexpr (std::is_same<S, double>::value) {
+    // At 1e-300 (squares underflow) one row at a time: the scatter is kept scaled by a power
+    // of two fixed by the first block, so every singular value scales exactly.
+    const Mat<S> tiny = 1e-300 * x;
+    subspace::PCA<S> small(o);
+    for (Index i = 0; i < n; ++i) small.partial_fit(tiny.row(i));
+    CHECK(((small.singular_values().head(5) / 1e-300) - s_true).cwiseAbs().maxCoeff() <=
+          tol * s_true(0));
+    CHECK(largest_angle<S>(Mat<S>(small.components()), Mat<S>(stream.components())) <= 1e-10);
+    // A block whose scatter overflows is refused, and the model is unchanged.
+    subspace::PCA<S> kept = stream;
+    Mat<S> huge = x.topRows(3);
+    huge(1, 2) = 1e200;
+    require_throws<subspace::OutsideDomain>([&] { kept.partial_fit(huge); }, "overflows");
+    CHECK(kept.samples() == n);
+    CHECK(kept.singular_values() == first);
+  }
+}
+
 TEST_CASE("PCA<float>: 2000 streamed blocks stay within 10x of a float batch fit", "[pca]") {
   // Each update of a float state is an SVD; in float, each added ~eps s_1 to the state and
   // after N updates the leading singular values had drifted by ~N eps (measured: 1.9e-3 after

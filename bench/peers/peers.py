@@ -279,7 +279,7 @@ def pca():
     k = 64
     shapes = [(10000, 256, "float64")] if ARGS.quick else [(60000, 784, "float64"), (50000, 768, "float32")]
     sel = "|".join(f"{n}/{d}" for n, d, _ in shapes)
-    got = ours("bench_pca", f"^pcafit_(cov|svd|rand|randqseven|stream)/({sel})/{k}/|^pcascore_ours/10000/")
+    got = ours("bench_pca", f"^pcafit_(cov|svd|rand|randqseven|stream|streamcov)/({sel})/{k}/|^pcascore_ours/10000/")
     for n, d, dt in shapes:
         x = pca_data(n, d, dt)
         xc = (x - x.mean(axis=0)).astype(np.float64)
@@ -295,7 +295,8 @@ def pca():
         t_full = peer(lambda: full.fit(x))
         rnd = PCA(k, svd_solver="randomized", random_state=0)
         t_rnd = peer(lambda: rnd.fit(x))
-        for variant, label in (("cov", "Covariance"), ("svd", "SVD"), ("stream", "streaming")):
+        for variant, label in (("cov", "Covariance"), ("svd", "SVD"), ("stream", "streaming, max_state_rank=k"),
+                               ("streamcov", "streaming, Covariance (exact)")):
             e = got[f"pcafit_{variant}/{n}/{d}/{k}"]
             row(f"PCA fit, ours {label}", size, short, e, "sklearn full", t_full,
                 note=f"var. deficit ours {e['var_deficit']:.1e}, sklearn {deficit(full):.1e}")

@@ -24,11 +24,13 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <istream>
 #include <limits>
+#include <mutex>
 #include <ostream>
 #include <random>
 #include <string>
@@ -43,6 +45,31 @@
 #include "traits.hpp"
 
 namespace subspace {
+namespace detail {
+
+/// A "factor is out of date" flag with its lock, for state that a const reader brings up to
+/// date (PCA's streamed scatter): readers test it with an acquire load and, when set, take the
+/// lock and test again, so the update runs once and its writes are visible to every reader
+/// that sees the flag clear. Copying copies the flag's value, never the mutex (a copy gets a
+/// lock of its own); the owner makes copies and moves safe (PCA syncs before it copies).
+class PendingFlag {
+ public:
+  PendingFlag() = default;
+  PendingFlag(const PendingFlag& o) noexcept : set_(o.get()) {}
+  PendingFlag& operator=(const PendingFlag& o) noexcept {
+    set(o.get());
+    return *this;
+  }
+  bool get() const noexcept { return set_.load(std::memory_order_acquire); }
+  void set(bool v) noexcept { set_.store(v, std::memory_order_release); }
+  std::mutex& mutex() const noexcept { return m_; }
+
+ private:
+  std::atomic<bool> set_{false};
+  mutable std::mutex m_;
+};
+
+}  // namespace detail
 
 /// \addtogroup pca
 /// @{
@@ -61,6 +88,10 @@ enum class PcaSolver {
   /// Squares the condition: s_i^2 carries an absolute error ~eps s_1^2 (eps of double for both
   /// scalar types), so singular values below ~sqrt(d eps) s_1 (4e-7 for d = 784) are reported
   /// as 0 and their directions are not resolved; the leading components are.
+  /// Streaming (partial_fit, merge) with this solver and no max_state_rank keeps the d x d
+  /// scatter itself (Chan, Golub & LeVeque 1979: a SYRK per block plus the rank-one mean
+  /// correction, N d^2 flops in all) and factors it once, when the state is next read, saved
+  /// or copied; memory 8 d^2 bytes (double accumulation, also for float).
   Covariance,
   /// Halko, Martinsson & Tropp (2011), Alg. 4.4: a Gaussian test matrix with `oversampling`
   /// extra columns, `power_iterations` subspace iterations re-orthonormalized by QR, then an SVD
@@ -88,6 +119,9 @@ struct PcaOptions {
 /// and merge keep one state (n, mean, total sum of squares, a thin factorization of the
 /// scatter; file comment) from which the components, variances and the anomaly scores
 /// (residual / Q, Hotelling's T^2) are read. Exact unless max_state_rank truncates the state.
+/// Thread safety: const member functions may run concurrently on one object (a streamed
+/// Covariance state is factored under a lock by the first reader, PcaSolver::Covariance);
+/// a non-const call needs exclusive access, as for any standard container.
 template <class Scalar_ = double>
 class PCA {
  public:
@@ -110,6 +144,26 @@ class PCA {
           detail::message(f, ": max_state_rank must be -1 or >= 1, got ", opt_.max_state_rank));
     detail::require_enum(opt_.solver, PcaSolver::Auto, PcaSolver::Randomized, f, "solver");
   }
+  /// A copy of the state (a pending streamed scatter is factored first, under its lock, so
+  /// copying is a const read like any other).
+  PCA(const PCA& other) : opt_(other.opt_) {
+    other.sync();
+    copy_state(other);
+  }
+  /// As the copy constructor.
+  PCA& operator=(const PCA& other) {
+    if (this != &other) {
+      other.sync();
+      opt_ = other.opt_;
+      copy_state(other);
+    }
+    return *this;
+  }
+  /// Moves the state; `other` is left valid but unspecified.
+  PCA(PCA&&) noexcept = default;
+  /// Moves the state; `other` is left valid but unspecified.
+  PCA& operator=(PCA&&) noexcept = default;
+  ~PCA() = default;
 
   /// The options in use (the rank rule as last set by set_rank_rule).
   const PcaOptions& options() const { return opt_; }
@@ -123,18 +177,24 @@ class PCA {
 
   /// Adds a block of samples (b x d) to the state: the exact merge of the current state with the
   /// block's own statistics (file comment), by a thin SVD of an (r + b + 1) x d matrix, so memory
-  /// is O(d (r + b)) whatever the total N. With no truncation the result equals `fit` on all
-  /// rows seen, to working precision. The first call fixes d. RankRule::fixed(k) keeps
-  /// min(k, numerical rank) components while fewer than k directions have been seen (no
-  /// error, unlike `fit`). Throws DimensionMismatch (width differs from earlier blocks),
-  /// NonFiniteInput.
+  /// is O(d (r + b)) whatever the total N; cost O((r + b) d^2) per block. With no truncation the
+  /// result equals `fit` on all rows seen, to working precision. With PcaSolver::Covariance and
+  /// no max_state_rank, the block's centred scatter is added to a kept d x d scatter instead
+  /// (one SYRK, b d^2 flops; Chan's update for the means), and the factor is computed once
+  /// when the state is next read: then the result equals `fit` with the Covariance solver, at
+  /// that solver's accuracy. The first call fixes d. RankRule::fixed(k) keeps min(k, numerical
+  /// rank) components while fewer than k directions have been seen (no error, unlike `fit`).
+  /// Throws DimensionMismatch (width differs from earlier blocks), NonFiniteInput, and
+  /// OutsideDomain (a scatter that overflows); the model is unchanged when it throws.
   template <class Derived>
   PCA& partial_fit(const Eigen::MatrixBase<Derived>& block_arg);
 
   /// Merges the state of `other`, fitted on data disjoint from ours, into this one: the state of
   /// the union (exact without truncation; file comment). Either may be empty. Options (rank
-  /// rule, truncation) are ours. Throws DimensionMismatch (different d) and InvalidParameter
-  /// (one centred, the other not).
+  /// rule, truncation, solver) are ours: with PcaSolver::Covariance and no max_state_rank the
+  /// two scatters are added (Chan's update, O(d^2), or O(d^2 r) for a state held as a factor)
+  /// and factored when next read; otherwise by the SVD of the stacked factors. Throws
+  /// DimensionMismatch (different d) and InvalidParameter (one centred, the other not).
   PCA& merge(const PCA& other);
 
   // ---- the fitted model --------------------------------------------------------------------
@@ -145,6 +205,7 @@ class PCA {
   /// numerical rank of the state, as fit does); the model is unchanged when it throws.
   PCA& set_rank_rule(const RankRule& rule) {
     require_fitted("subspace::PCA::set_rank_rule");
+    sync();
     const RankRule old = opt_.rank;
     opt_.rank = rule;
     try {
@@ -161,20 +222,31 @@ class PCA {
   /// d, the data dimension (0 before fitting).
   Index dim() const { return mean_.size(); }
   /// Number of components, chosen by the rank rule from the state's singular values.
-  Index rank() const { return rank_; }
+  Index rank() const {
+    sync();
+    return rank_;
+  }
   /// The mean of the samples seen (d; zero when options().center is false).
   const Vector& mean() const { return mean_; }
   /// d x rank(), orthonormal columns, by decreasing variance (sign: largest-|entry| positive).
-  auto components() const { return v_.leftCols(rank_); }
+  auto components() const {
+    sync();
+    return v_.leftCols(rank_);
+  }
   /// All singular values held in the state (descending), of the centred data matrix.
-  const Vector& singular_values() const { return s_; }
+  const Vector& singular_values() const {
+    sync();
+    return s_;
+  }
   /// s_i^2 / (N - 1) for the rank() components (sample variance along each; N - 1 >= 1).
   Vector explained_variance() const {
+    sync();
     return s_.head(rank_).array().square() / Scalar(std::max<Index>(n_ - 1, 1));
   }
   /// s_i^2 / T: the fraction of the total variance along each component (exact also for a
   /// truncated state, since T is tracked exactly).
   Vector explained_variance_ratio() const {
+    sync();
     return total_ss_ > Scalar(0) ? Vector(s_.head(rank_).array().square() / total_ss_)
                                  : Vector(Vector::Zero(rank_));
   }
@@ -184,6 +256,7 @@ class PCA {
   Scalar discarded_energy() const { return discarded_; }
   /// Mean squared residual of the training samples, (T - sum_{i<=rank} s_i^2) / N.
   Scalar training_residual_mean() const {
+    sync();
     return n_ > 0 ? std::max(Scalar(0), total_ss_ - s_.head(rank_).squaredNorm()) / Scalar(n_)
                   : Scalar(0);
   }
@@ -203,6 +276,7 @@ class PCA {
     const auto& z = detail::evaluated(z_arg);
     constexpr const char* func = "subspace::PCA::inverse_transform";
     require_fitted(func);
+    sync();
     if (z.cols() != rank_)
       throw DimensionMismatch(detail::message(func, ": need N x ", rank_, " scores, got ",
                                               detail::shape(z.rows(), z.cols())));
@@ -377,7 +451,9 @@ class PCA {
   /// change; a later merge or partial_fit sees a truncated state (as with max_state_rank).
   /// Cost O(d k).
   PCA& truncate_to_rank() {
+    sync();
     if (s_.size() > rank_) {
+      scatter_.resize(0, 0);  // no longer the exact scatter: re-formed from the factor
       discarded_ += s_.tail(s_.size() - rank_).squaredNorm();
       s_.conservativeResize(rank_);
       v_.conservativeResize(Eigen::NoChange, rank_);
@@ -484,7 +560,47 @@ class PCA {
   /// percents; in double an update only rounds the new s and V to float (a random walk of
   /// relative eps per update). Costs about twice a float SVD of the same (r + b + 1) x d matrix.
   static void update_svd(const Matrix& m, Vector& s, Matrix& v);
+  /// The accumulation type of scatters: double for float data (see covariance_factor).
+  using Acc = std::conditional_t<std::is_same<Scalar, float>::value, double, Scalar>;
+  using AccMatrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   static void covariance_factor(const Matrix& xc, Vector& s, Matrix& v);
+  /// s, V from the eigendecomposition of a scatter c^2 S held in the lower triangle of `c2s`
+  /// (c a power of two): s = sqrt(lambda) / c, eigenvalues within rounding reported as 0.
+  static void factor_scatter(const AccMatrix& c2s, Acc c, Vector& s, Matrix& v);
+  /// The sign convention of components: each column's largest-|entry| positive.
+  static void fix_signs(Matrix& v);
+  /// Scatter mode: streaming and merging keep the d x d scatter (PcaSolver::Covariance, no
+  /// truncation).
+  bool scatter_mode() const {
+    return opt_.solver == PcaSolver::Covariance && opt_.max_state_rank == -1;
+  }
+  /// Whether a scatter sum (finite data, lower triangle) is finite, from its diagonal alone:
+  /// |S_ij| <= (S_ii + S_jj) / 2 for every partial sum, so off-diagonal entries are finite when
+  /// the diagonal is finite and below max / 4. O(d).
+  static bool scatter_is_finite(const AccMatrix& s) {
+    const auto diag = s.diagonal();
+    return diag.allFinite() && !(diag.maxCoeff() > (std::numeric_limits<Acc>::max)() / 4);
+  }
+  /// Forms scatter_ from the factor when the state has none (fitted, loaded or truncated).
+  void ensure_scatter();
+  /// Adds c^2 times another state's scatter, the SYRK of a centred block, or a factor's
+  /// V diag(s)^2 V^T to the lower triangle of `acc`.
+  void add_scatter_of(const PCA& other, AccMatrix& acc) const;
+  /// Brings s_, v_, rank_ up to date with a pending scatter (const: the first reader factors,
+  /// under the lock; detail::PendingFlag). O(d^3) once per batch of updates.
+  void sync() const;
+  void copy_state(const PCA& o) {
+    n_ = o.n_;
+    rank_ = o.rank_;
+    mean_ = o.mean_;
+    s_ = o.s_;
+    v_ = o.v_;
+    total_ss_ = o.total_ss_;
+    discarded_ = o.discarded_;
+    scatter_ = o.scatter_;
+    scatter_scale_ = o.scatter_scale_;
+    pending_.set(false);
+  }
   void randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const;
 
   /// The rank rule of the options applied to singular values s of a state (n samples, width
@@ -499,10 +615,20 @@ class PCA {
                const char* func, bool clamp = false);
 
   PcaOptions opt_;
-  Index n_ = 0, rank_ = 0;
-  Vector mean_, s_;
-  Matrix v_;
+  Index n_ = 0;
+  // The factor: mutable because sync() (const) computes it from a pending scatter; written
+  // only under pending_'s lock by const members, or by non-const ones.
+  mutable Index rank_ = 0;
+  Vector mean_;
+  mutable Vector s_;
+  mutable Matrix v_;
   Scalar total_ss_ = 0, discarded_ = 0;
+  // Scatter mode: scatter_ = c^2 sum (x_i - mu)(x_i - mu)^T (lower triangle), c =
+  // scatter_scale_ a power of two (detail::unit_scale of the first block), so that squares of
+  // data near 1e-300 or 1e300 neither under- nor overflow; empty when not formed.
+  AccMatrix scatter_;
+  Acc scatter_scale_ = 1;
+  mutable detail::PendingFlag pending_;  ///< scatter_ is newer than (s_, v_, rank_)
 };
 
 // ---- PCA: out-of-class definitions (not implicitly inline, so that compiled mode
@@ -533,6 +659,7 @@ auto PCA<Scalar_>::fit(const Eigen::MatrixBase<Derived>& x_arg) -> PCA& {
       detail_svd(xc, s, v);
   }
   install(n, std::move(mu), total, std::move(s), std::move(v), Scalar(0), func);
+  scatter_.resize(0, 0);
   return *this;
 }
 
@@ -543,13 +670,53 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
   constexpr const char* func = "subspace::PCA::partial_fit";
   check_data(block, func, /*any_width=*/n_ == 0);
   const Index b = block.rows(), d = block.cols();
+  Vector mu_b = opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
+  const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
+  if (scatter_mode()) {
+    Matrix xc = block.rowwise() - mu_b.transpose();
+    const Vector delta = n_ == 0 ? Vector(Vector::Zero(d)) : Vector(mean_ - mu_b);
+    const Scalar w = nn * nb / ntot;
+    const Scalar total = total_ss_ + detail::accurate_squared_norm(xc) + w * delta.squaredNorm();
+    if (!std::isfinite(total))
+      throw OutsideDomain(detail::message(func, ": the total scatter sum |x - mu|^2 overflows"));
+    // The block's scatter and the mean correction go into a copy of the d x d sum first, so
+    // that a throw leaves the model unchanged (b d^2 flops dominate the extra d^2). The first
+    // block's magnitude fixes the scale c (a single row centres to 0: its raw values are used).
+    if (n_ > 0) ensure_scatter();
+    const Acc c = n_ == 0 ? Acc(detail::unit_scale(block)) : scatter_scale_;
+    if (c != Acc(1)) xc *= Scalar(c);
+    AccMatrix add = n_ > 0 ? scatter_ : AccMatrix(AccMatrix::Zero(d, d));
+    if constexpr (std::is_same<Acc, Scalar>::value) {
+      add.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+    } else {
+      add.template selfadjointView<Eigen::Lower>().rankUpdate(
+          AccMatrix(xc.template cast<Acc>()).transpose());
+    }
+    if (n_ > 0)
+      add.template selfadjointView<Eigen::Lower>().rankUpdate(
+          (c * delta.template cast<Acc>()).eval(), Acc(w));
+    if (!scatter_is_finite(add))
+      throw OutsideDomain(detail::message(
+          func, ": the scatter overflows (data far beyond the scale of the first block)"));
+    Vector mu = n_ == 0 ? mu_b : Vector((nn * mean_ + nb * mu_b) / ntot);
+    if (n_ == 0) {
+      s_.resize(0);
+      v_.resize(d, 0);
+      rank_ = 0;
+    }
+    scatter_ = std::move(add);
+    scatter_scale_ = c;
+    n_ += b;
+    mean_ = std::move(mu);
+    total_ss_ = total;
+    pending_.set(true);
+    return *this;
+  }
   if (n_ == 0) {
     v_.resize(d, 0);
     s_.resize(0);
     mean_ = Vector::Zero(d);
   }
-  Vector mu_b = opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
-  const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
   const Vector delta = mean_ - mu_b;
   Matrix m(s_.size() + b + 1, d);
   m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
@@ -578,6 +745,7 @@ auto PCA<Scalar_>::merge(const PCA& other) -> PCA& {
     *this = other;
     opt_ = mine;
     install(n_, mean_, total_ss_, Vector(s_), Matrix(v_), discarded_, func, /*clamp=*/true);
+    if (!scatter_mode()) scatter_.resize(0, 0);
     return *this;
   }
   if (other.dim() != dim())
@@ -586,6 +754,27 @@ auto PCA<Scalar_>::merge(const PCA& other) -> PCA& {
   const Index d = dim();
   const Scalar n1 = Scalar(n_), n2 = Scalar(other.n_), n = n1 + n2;
   const Vector delta = mean_ - other.mean_;
+  if (scatter_mode()) {
+    const Scalar w = n1 * n2 / n;
+    const Scalar total = total_ss_ + other.total_ss_ + w * delta.squaredNorm();
+    if (!std::isfinite(total))
+      throw OutsideDomain(detail::message(func, ": the total scatter sum |x - mu|^2 overflows"));
+    ensure_scatter();
+    AccMatrix add = scatter_;
+    add_scatter_of(other, add);
+    add.template selfadjointView<Eigen::Lower>().rankUpdate(
+        (scatter_scale_ * delta.template cast<Acc>()).eval(), Acc(w));
+    if (!scatter_is_finite(add))
+      throw OutsideDomain(detail::message(func, ": the merged scatter overflows"));
+    scatter_ = std::move(add);
+    mean_ = (n1 * mean_ + n2 * other.mean_) / n;
+    n_ += other.n_;
+    total_ss_ = total;
+    discarded_ += other.discarded_;
+    pending_.set(true);
+    return *this;
+  }
+  other.sync();
   const Scalar c = std::sqrt(n1 * n2 / n);
   Matrix m(s_.size() + other.s_.size() + 1, d);
   m.topRows(s_.size()) = s_.asDiagonal() * v_.transpose();
@@ -606,6 +795,7 @@ template <class Derived>
 auto PCA<Scalar_>::scores(const Eigen::MatrixBase<Derived>& x_arg) const -> Scores {
   const auto& x = detail::evaluated(x_arg);
   check_input(x, "subspace::PCA::scores");
+  sync();
   const Index n = x.rows(), k = rank_;
   Scores out{Vector(n), Vector(n), Vector(n)};
   const Vector lambda = explained_variance();
@@ -637,6 +827,7 @@ auto PCA<Scalar_>::scores(const Eigen::MatrixBase<Derived>& x_arg) const -> Scor
 
 template <class Scalar_>
 auto PCA<Scalar_>::save(std::ostream& os) const -> void {
+  sync();
   detail::write_header(os, "subspace::PCA", 1);
   os << (opt_.center ? 1 : 0) << ' ' << static_cast<int>(opt_.rank.kind()) << ' ';
   os.precision(17);
@@ -674,6 +865,7 @@ auto PCA<Scalar_>::load(std::istream& is) -> void {
 
 template <class Scalar_>
 auto PCA<Scalar_>::serialize() const -> std::vector<std::uint8_t> {
+  sync();
   std::vector<std::uint8_t> out;
   const Index d = mean_.size(), r = s_.size();
   out.reserve(kHeaderBytes + sizeof(Scalar) * static_cast<std::size_t>(2 + d + r + d * r));
@@ -827,9 +1019,6 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
   // for data of rank 3000, 4 % of the energy lost at d = 1000). Double costs about 2x the
   // GEMM time; memory: one 1024-row block, the d x d scatter and its eigenvectors in double
   // (about 3 x 8 d^2 bytes at the peak).
-  using Acc = std::conditional_t<std::is_same<Scalar, float>::value, double, Scalar>;
-  using AccMatrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  using AccVector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
   const Index n = xc.rows(), d = xc.cols();
   AccMatrix c = AccMatrix::Zero(d, d);
   if constexpr (std::is_same<Acc, Scalar>::value) {
@@ -842,7 +1031,14 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
       c.template selfadjointView<Eigen::Lower>().rankUpdate(b.transpose());
     }
   }
-  Eigen::SelfAdjointEigenSolver<AccMatrix> es(c);  // reads the lower triangle
+  factor_scatter(c, Acc(1), s, v);
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::factor_scatter(const AccMatrix& c2s, Acc c, Vector& s, Matrix& v) -> void {
+  using AccVector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
+  const Index d = c2s.rows();
+  Eigen::SelfAdjointEigenSolver<AccMatrix> es(c2s);  // reads the lower triangle
   const AccVector lambda = es.eigenvalues().reverse();
   v = es.eigenvectors().rowwise().reverse().template cast<Scalar>();
   // Eigenvalues within the rounding of the scatter (d eps lambda_1, eps of the accumulating
@@ -850,9 +1046,57 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
   // have.
   const Acc floor = Acc(d) * Tolerance<Acc>::epsilon() * lambda(0);
   s = (lambda.array() > floor)
-          .select(lambda.cwiseMax(Acc(0)).cwiseSqrt(), Acc(0))
+          .select(lambda.cwiseMax(Acc(0)).cwiseSqrt() / c, Acc(0))
           .matrix()
           .template cast<Scalar>();
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::fix_signs(Matrix& v) -> void {
+  for (Index j = 0; j < v.cols(); ++j) {  // deterministic sign: largest-|entry| positive
+    Index i = 0;
+    v.col(j).cwiseAbs().maxCoeff(&i);
+    if (v(i, j) < Scalar(0)) v.col(j) = -v.col(j);
+  }
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::add_scatter_of(const PCA& other, AccMatrix& acc) const -> void {
+  if (other.scatter_.size() > 0) {
+    const Acc r = scatter_scale_ / other.scatter_scale_;  // a power of two: exact
+    acc.template triangularView<Eigen::Lower>() += (r * r) * other.scatter_;
+    return;
+  }
+  other.sync();  // a factored state: V diag(c s)^2 V^T, one SYRK of d x r
+  const AccMatrix vs =
+      other.v_.template cast<Acc>() * (scatter_scale_ * other.s_.template cast<Acc>()).asDiagonal();
+  acc.template selfadjointView<Eigen::Lower>().rankUpdate(vs);
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::ensure_scatter() -> void {
+  if (scatter_.size() > 0) return;
+  sync();
+  // The first factored state fixes the scale as the first block would (unit_scale of its s).
+  scatter_scale_ = Acc(detail::unit_scale(s_));
+  AccMatrix acc = AccMatrix::Zero(dim(), dim());
+  add_scatter_of(*this, acc);  // scatter_ is still empty: adds V diag(c s)^2 V^T
+  scatter_ = std::move(acc);
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::sync() const -> void {
+  if (!pending_.get()) return;
+  std::lock_guard<std::mutex> lock(pending_.mutex());
+  if (!pending_.get()) return;  // another reader factored it meanwhile
+  Vector s;
+  Matrix v;
+  factor_scatter(scatter_, scatter_scale_, s, v);
+  fix_signs(v);
+  rank_ = select_rank(s, n_, dim(), total_ss_, /*clamp=*/true, "subspace::PCA");
+  s_ = std::move(s);
+  v_ = std::move(v);
+  pending_.set(false);
 }
 
 template <class Scalar_>
@@ -896,11 +1140,7 @@ auto PCA<Scalar_>::install(Index n, Vector mu, Scalar total, Vector s, Matrix v,
   }
   s.conservativeResize(keep);
   Matrix vk = v.leftCols(keep);
-  for (Index j = 0; j < keep; ++j) {  // deterministic sign: largest-|entry| positive
-    Index i = 0;
-    vk.col(j).cwiseAbs().maxCoeff(&i);
-    if (vk(i, j) < Scalar(0)) vk.col(j) = -vk.col(j);
-  }
+  fix_signs(vk);
   const Index rank = select_rank(s, n, mu.size(), total, clamp, func);
   n_ = n;
   mean_ = std::move(mu);
@@ -909,6 +1149,7 @@ auto PCA<Scalar_>::install(Index n, Vector mu, Scalar total, Vector s, Matrix v,
   v_ = std::move(vk);
   discarded_ = discarded;
   rank_ = rank;
+  pending_.set(false);
 }
 
 template <class Scalar_>
