@@ -55,6 +55,37 @@ def best_openblas_kernel(flags):
     return None
 
 
+# ---- the allocator, the same on both sides -----------------------------------------------------
+# NumPy madvises its large arrays into transparent huge pages (THP) itself; Eigen's malloc'd
+# matrices get 4 KiB pages, and on a VM where each first-touch page fault costs microseconds a
+# fresh 35 MB temporary cost 0.45 s against 0.16 s for the product that filled it. glibc (>= 2.35)
+# can madvise every large malloc (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): a setting of the
+# process, read at its start, so peers.py re-executes itself with it once, and both sides (this
+# Python for the peers, our benchmark programs as its children) run with the same allocator.
+# --malloc default turns it off (both sides again). Printed in the header.
+HUGETLB = "glibc.malloc.hugetlb=1"
+
+
+def thp_mode():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return f.read().split("[", 1)[1].split("]", 1)[0]
+    except (OSError, IndexError):
+        return "unavailable"
+
+
+def wants_default_malloc(argv):
+    """--malloc default / --malloc=default, read before argparse (the re-exec happens first)."""
+    return any(a == "--malloc=default" or (a == "--malloc" and argv[i + 1:i + 2] == ["default"])
+               for i, a in enumerate(argv))
+
+
+if not wants_default_malloc(sys.argv) and HUGETLB not in os.environ.get("GLIBC_TUNABLES", "") \
+        and thp_mode() in ("madvise", "always") and os.environ.get("SUBSPACE_PEERS_REEXEC") != "1":
+    tun = os.environ.get("GLIBC_TUNABLES")
+    env = dict(os.environ, GLIBC_TUNABLES=f"{tun}:{HUGETLB}" if tun else HUGETLB, SUBSPACE_PEERS_REEXEC="1")
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
 CPU_FLAGS = cpu_flags()
 USER_PINNED = "OPENBLAS_CORETYPE" in os.environ
 if not USER_PINNED and best_openblas_kernel(CPU_FLAGS):
@@ -77,6 +108,9 @@ def parse():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="small shapes only (smoke test)")
     p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument("--malloc", choices=("thp", "default"), default="thp",
+                   help="thp (default): both sides with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 when the "
+                        "kernel offers transparent huge pages; default: glibc's default malloc on both")
     p.add_argument("--backend-build-dir",
                    help="a build with SUBSPACE_USE_BLAS (preset blas): each row also shows ours on "
                         "the BLAS/LAPACKE backend, with the same OpenBLAS kernel and threads as the peer")
@@ -351,6 +385,9 @@ def main():
           f"OpenBLAS kernel {blas[0].get('architecture', '?')} "
           f"({'pinned by the user, best for this CPU: ' + str(best_openblas_kernel(CPU_FLAGS)) if USER_PINNED else 'pinned by peers.py: best for this CPU'}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
+    huge = HUGETLB in os.environ.get("GLIBC_TUNABLES", "")
+    print(f"# malloc on both sides: {'GLIBC_TUNABLES=' + os.environ['GLIBC_TUNABLES'] if huge else 'glibc default'}; "
+          f"transparent huge pages: {thp_mode()} (NumPy madvises its large arrays itself)")
     for dt, (eig, bl) in peak.items():
         print(f"# GEMM 1024^3 {dt}: Eigen {eig:.1f} GFLOP/s, BLAS {bl:.1f} GFLOP/s; "
               f"machine GEMM throughput = {max(eig, bl):.1f}")

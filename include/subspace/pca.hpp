@@ -1112,16 +1112,26 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
   Matrix omega(d, l);
   for (Index j = 0; j < l; ++j)
     for (Index i = 0; i < d; ++i) omega(i, j) = Scalar(normal(gen));
-  Matrix y = xc * omega, q, z;
-  auto orth = [](const Matrix& a) {
-    Eigen::HouseholderQR<Matrix> qr(a);
-    return Matrix(qr.householderQ() * Matrix::Identity(a.rows(), a.cols()));
+  // The n x l and d x l blocks and their QR factorizations are allocated once and reused by
+  // every power iteration: a fresh 60000 x 74 temporary per product measured 0.45 s against
+  // 0.16 s for the product into a kept buffer (first-touch page faults, on a VM without
+  // transparent huge pages), which made q = 7 cost 8.6 s instead of about 4.
+  Matrix y(n, l), z(d, l);
+  Eigen::HouseholderQR<Matrix> qr_n(n, l), qr_d(d, l);
+  auto orth = [](Eigen::HouseholderQR<Matrix>& qr, Matrix& a) {  // a <- thin Q of a
+    qr.compute(a);
+    a.setIdentity();
+    a.applyOnTheLeft(qr.householderQ());
   };
-  q = orth(y);
+  y.noalias() = xc * omega;
+  orth(qr_n, y);
   for (int it = 0; it < opt_.power_iterations; ++it) {
-    z = orth(Matrix(xc.transpose() * q));
-    q = orth(Matrix(xc * z));
+    z.noalias() = xc.transpose() * y;
+    orth(qr_d, z);
+    y.noalias() = xc * z;
+    orth(qr_n, y);
   }
+  const Matrix& q = y;
   const Matrix b = q.transpose() * xc;  // l x d
   detail_svd(b, s, v);
 }
