@@ -1114,8 +1114,8 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
     for (Index i = 0; i < d; ++i) omega(i, j) = Scalar(normal(gen));
   // The n x l and d x l blocks and their QR factorizations are allocated once and reused by
   // every power iteration: a fresh 60000 x 74 temporary per product measured 0.45 s against
-  // 0.16 s for the product into a kept buffer (first-touch page faults, on a VM without
-  // transparent huge pages), which made q = 7 cost 8.6 s instead of about 4.
+  // 0.16 s for the product into a kept buffer (first-touch page faults, on a VM with 4 KiB
+  // pages); reusing them took q = 7 on 60000 x 784 from 8.6 s to 5.5 s (README, Performance).
   Matrix y(n, l), z(d, l);
   Eigen::HouseholderQR<Matrix> qr_n(n, l), qr_d(d, l);
   auto orth = [](Eigen::HouseholderQR<Matrix>& qr, Matrix& a) {  // a <- thin Q of a
