@@ -303,7 +303,40 @@ TEMPLATE_TEST_CASE("PCA: Covariance streaming keeps the scatter and equals the C
     require_throws<subspace::OutsideDomain>([&] { kept.partial_fit(huge); }, "overflows");
     CHECK(kept.samples() == n);
     CHECK(kept.singular_values() == first);
+    // The scale follows the data: tiny rows first, then ordinary ones (the tiny ones' scatter
+    // is negligible beside them); zeros first, then tiny rows; a tiny state merged with an
+    // ordinary one. Each against the fit of the same rows.
+    Mat<S> mixed = x;
+    mixed.topRows(100) *= 1e-300;
+    subspace::PCA<S> up(o), mixed_fit(o);
+    mixed_fit.fit(mixed);
+    up.partial_fit(mixed.topRows(100)).partial_fit(mixed.bottomRows(n - 100));
+    CHECK(((up.singular_values() - mixed_fit.singular_values()).cwiseAbs().maxCoeff()) <=
+          tol * mixed_fit.singular_values()(0));
+    subspace::PCA<S> tiny_state(o), normal_state(o);
+    tiny_state.partial_fit(mixed.topRows(100));
+    normal_state.partial_fit(mixed.bottomRows(n - 100));
+    tiny_state.merge(normal_state);
+    CHECK(((tiny_state.singular_values() - mixed_fit.singular_values()).cwiseAbs().maxCoeff()) <=
+          tol * mixed_fit.singular_values()(0));
+    Mat<S> zero_first = tiny;
+    zero_first.topRows(10).setZero();
+    subspace::PCA<S> from_zero(o), zero_fit(o);
+    zero_fit.fit(zero_first);
+    from_zero.partial_fit(zero_first.topRows(10)).partial_fit(zero_first.bottomRows(n - 10));
+    REQUIRE(zero_fit.singular_values()(0) > 0);
+    CHECK(((from_zero.singular_values() - zero_fit.singular_values()).cwiseAbs().maxCoeff()) <=
+          tol * zero_fit.singular_values()(0));
   }
+  // A moved-from model is an unfitted one with the same options, usable again.
+  subspace::PCA<S> source(o);
+  source.partial_fit(x);
+  subspace::PCA<S> target = std::move(source);
+  CHECK(target.rank() == 5);
+  CHECK(source.samples() == 0);  // NOLINT(bugprone-use-after-move): specified above
+  CHECK(source.rank() == 0);
+  source.partial_fit(x);
+  CHECK(s_err(source) <= tol);
 }
 
 TEST_CASE("PCA<float>: 2000 streamed blocks stay within 10x of a float batch fit", "[pca]") {

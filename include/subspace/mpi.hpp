@@ -756,9 +756,11 @@ void check_pca_states(const PCA<S>& pca, const Comm& c, const char* func) {
 /// agree. The states are merged up a binomial tree to rank 0 in their binary form
 /// (PCA::serialize, 60 + S(2 + d + r + d r) bytes: ceil(log2 P) steps, one state per message),
 /// and the result is broadcast. Cost: per tree level one merge, O(d r^2), on the receiving
-/// rank. Collective. Throws (on every rank alike) InvalidParameter (options differ between
-/// ranks), DimensionMismatch (fitted models of different dimensions), FormatError (a state that
-/// does not deserialize); the model is unchanged when it throws.
+/// rank; with PcaSolver::Covariance (scatter mode, PCA::merge) each level also factors the
+/// d x d scatter before it is sent, O(d^3), and the result matches a single-process fit at that
+/// solver's accuracy. Collective. Throws (on every rank alike) InvalidParameter (options differ
+/// between ranks), DimensionMismatch (fitted models of different dimensions), FormatError (a state
+/// that does not deserialize); the model is unchanged when it throws.
 template <class S>
 void allreduce(PCA<S>& pca, MPI_Comm comm) {
   constexpr const char* func = "subspace::mpi::allreduce";

@@ -18,6 +18,13 @@
 // state was truncated; with PcaOptions::max_state_rank = m the state keeps the m leading
 // directions after every update, which drops sum_{i>m} s_i^2 of scatter per update (reported by
 // `discarded_energy()`), the documented approximation of the streaming and merged fits.
+//
+// Scatter mode (PcaSolver::Covariance, no max_state_rank): streaming and merging keep the d x d
+// scatter itself instead of (s, V), updated by the same formulas (scatter = scatter1 + scatter2
+// + (n1 n2 / n) (mu1 - mu2)(mu1 - mu2)^T), and (s, V) are its eigendecomposition, computed when
+// the state is next read (sync(): under a lock, so const reads stay thread-safe). T is kept in
+// the data's own scale, so below about 1e-154 (double) T underflows to 0 while s, V do not (the
+// scatter is kept scaled): variance ratios and RankRule::energy need data above that scale.
 #pragma once
 
 #include <Eigen/Core>
@@ -91,7 +98,8 @@ enum class PcaSolver {
   /// Streaming (partial_fit, merge) with this solver and no max_state_rank keeps the d x d
   /// scatter itself (Chan, Golub & LeVeque 1979: a SYRK per block plus the rank-one mean
   /// correction, N d^2 flops in all) and factors it once, when the state is next read, saved
-  /// or copied; memory 8 d^2 bytes (double accumulation, also for float).
+  /// or copied. Memory: the scatter, its copy during an update, and at a read the eigensolver's
+  /// workspace and the d x d factor, each 8 d^2 bytes (double accumulation, also for float).
   Covariance,
   /// Halko, Martinsson & Tropp (2011), Alg. 4.4: a Gaussian test matrix with `oversampling`
   /// extra columns, `power_iterations` subspace iterations re-orthonormalized by QR, then an SVD
@@ -117,11 +125,11 @@ struct PcaOptions {
 
 /// Principal component analysis of N x d data (samples as rows): fit, partial_fit (streaming)
 /// and merge keep one state (n, mean, total sum of squares, a thin factorization of the
-/// scatter; file comment) from which the components, variances and the anomaly scores
-/// (residual / Q, Hotelling's T^2) are read. Exact unless max_state_rank truncates the state.
-/// Thread safety: const member functions may run concurrently on one object (a streamed
-/// Covariance state is factored under a lock by the first reader, PcaSolver::Covariance);
-/// a non-const call needs exclusive access, as for any standard container.
+/// scatter, or in scatter mode the scatter itself; file comment) from which the components,
+/// variances and the anomaly scores (residual / Q, Hotelling's T^2) are read. Exact unless
+/// max_state_rank truncates the state. Thread safety: const member functions may run concurrently
+/// on one object (a streamed Covariance state is factored under a lock by the first reader,
+/// PcaSolver::Covariance); a non-const call needs exclusive access, as for any standard container.
 template <class Scalar_ = double>
 class PCA {
  public:
@@ -159,10 +167,16 @@ class PCA {
     }
     return *this;
   }
-  /// Moves the state; `other` is left valid but unspecified.
-  PCA(PCA&&) noexcept = default;
-  /// Moves the state; `other` is left valid but unspecified.
-  PCA& operator=(PCA&&) noexcept = default;
+  /// Moves the state; `other` is left an unfitted model with its options.
+  PCA(PCA&& other) noexcept : opt_(other.opt_) { move_state(other); }
+  /// Moves the state; `other` is left an unfitted model with its options.
+  PCA& operator=(PCA&& other) noexcept {
+    if (this != &other) {
+      opt_ = other.opt_;
+      move_state(other);
+    }
+    return *this;
+  }
   ~PCA() = default;
 
   /// The options in use (the rank rule as last set by set_rank_rule).
@@ -185,7 +199,7 @@ class PCA {
   /// that solver's accuracy. The first call fixes d. RankRule::fixed(k) keeps min(k, numerical
   /// rank) components while fewer than k directions have been seen (no error, unlike `fit`).
   /// Throws DimensionMismatch (width differs from earlier blocks), NonFiniteInput, and
-  /// OutsideDomain (a scatter that overflows); the model is unchanged when it throws.
+  /// OutsideDomain (T or the kept scatter overflows); the model is unchanged when it throws.
   template <class Derived>
   PCA& partial_fit(const Eigen::MatrixBase<Derived>& block_arg);
 
@@ -194,14 +208,17 @@ class PCA {
   /// rule, truncation, solver) are ours: with PcaSolver::Covariance and no max_state_rank the
   /// two scatters are added (Chan's update, O(d^2), or O(d^2 r) for a state held as a factor)
   /// and factored when next read; otherwise by the SVD of the stacked factors. Throws
-  /// DimensionMismatch (different d) and InvalidParameter (one centred, the other not).
+  /// DimensionMismatch (different d), InvalidParameter (one centred, the other not) and, in
+  /// scatter mode, OutsideDomain (the merged scatter or T overflows); the model is unchanged
+  /// when it throws.
   PCA& merge(const PCA& other);
 
   // ---- the fitted model --------------------------------------------------------------------
   /// Re-chooses the number of components with `rule` from the singular values the state
   /// already holds, without refitting: a sweep over rank rules costs one fit (the state keeps
   /// every singular triplet unless max_state_rank truncated it). Replaces options().rank.
-  /// Cost O(r). Throws InvalidParameter (not fitted) and RankDeficient (fixed(k) beyond the
+  /// Cost O(r), plus the O(d^3) factorization of a pending streamed scatter. Throws
+  /// InvalidParameter (not fitted) and RankDeficient (fixed(k) beyond the
   /// numerical rank of the state, as fit does); the model is unchanged when it throws.
   PCA& set_rank_rule(const RankRule& rule) {
     require_fitted("subspace::PCA::set_rank_rule");
@@ -449,7 +466,7 @@ class PCA {
   /// 0.5 MB in float64 instead of 4.9 MB for the full 784 x 784 state). T stays exact and the
   /// dropped scatter is added to discarded_energy(), so scores and variance ratios do not
   /// change; a later merge or partial_fit sees a truncated state (as with max_state_rank).
-  /// Cost O(d k).
+  /// Cost O(d k), plus the O(d^3) factorization of a pending streamed scatter.
   PCA& truncate_to_rank() {
     sync();
     if (s_.size() > rank_) {
@@ -583,9 +600,25 @@ class PCA {
   }
   /// Forms scatter_ from the factor when the state has none (fitted, loaded or truncated).
   void ensure_scatter();
-  /// Adds c^2 times another state's scatter, the SYRK of a centred block, or a factor's
-  /// V diag(s)^2 V^T to the lower triangle of `acc`.
-  void add_scatter_of(const PCA& other, AccMatrix& acc) const;
+  /// Adds c^2 times the scatter of `other` (kept, or V diag(s)^2 V^T from its factor, which
+  /// must be in sync) to the lower triangle of `acc`.
+  static void add_scatter_of(const PCA& other, AccMatrix& acc, Acc c);
+  /// The power of two that brings entries of magnitude `mag` near 1 (1 in the usual range).
+  static Acc scale_for(Acc mag) {
+    return detail::unit_scale(Eigen::Matrix<Acc, 1, 1>::Constant(mag));
+  }
+  /// scatter_ at scale c instead of scatter_scale_ (exact: a power of two; entries negligible at
+  /// the new scale may underflow).
+  AccMatrix rescaled_scatter(Acc c) const {
+    const Acc r = c / scatter_scale_;
+    return r == Acc(1) ? scatter_ : AccMatrix(r * (r * scatter_));
+  }
+  /// A bound on the entries the state's scatter was summed from: tracked in scatter mode, s_1
+  /// for a factored state (sync first). 0 for an empty or all-zero state.
+  Acc magnitude() const {
+    if (scatter_.size() > 0) return scatter_mag_;
+    return s_.size() > 0 ? Acc(s_(0)) : Acc(0);
+  }
   /// Brings s_, v_, rank_ up to date with a pending scatter (const: the first reader factors,
   /// under the lock; detail::PendingFlag). O(d^3) once per batch of updates.
   void sync() const;
@@ -599,7 +632,32 @@ class PCA {
     discarded_ = o.discarded_;
     scatter_ = o.scatter_;
     scatter_scale_ = o.scatter_scale_;
+    scatter_mag_ = o.scatter_mag_;
     pending_.set(false);
+  }
+  /// Takes the state of `o` and leaves `o` an unfitted model with its options.
+  void move_state(PCA& o) noexcept {
+    n_ = o.n_;
+    rank_ = o.rank_;
+    mean_.swap(o.mean_);
+    s_.swap(o.s_);
+    v_.swap(o.v_);
+    total_ss_ = o.total_ss_;
+    discarded_ = o.discarded_;
+    scatter_.swap(o.scatter_);
+    scatter_scale_ = o.scatter_scale_;
+    scatter_mag_ = o.scatter_mag_;
+    pending_.set(o.pending_.get());
+    o.n_ = 0;
+    o.rank_ = 0;
+    o.mean_.resize(0);
+    o.s_.resize(0);
+    o.v_.resize(0, 0);
+    o.total_ss_ = o.discarded_ = 0;
+    o.scatter_.resize(0, 0);
+    o.scatter_scale_ = 1;
+    o.scatter_mag_ = 0;
+    o.pending_.set(false);
   }
   void randomized_factor(const Matrix& xc, Vector& s, Matrix& v, const char* func) const;
 
@@ -624,10 +682,12 @@ class PCA {
   mutable Matrix v_;
   Scalar total_ss_ = 0, discarded_ = 0;
   // Scatter mode: scatter_ = c^2 sum (x_i - mu)(x_i - mu)^T (lower triangle), c =
-  // scatter_scale_ a power of two (detail::unit_scale of the first block), so that squares of
-  // data near 1e-300 or 1e300 neither under- nor overflow; empty when not formed.
+  // scatter_scale_ a power of two (scale_for the largest entry seen, rescaled when that grows),
+  // so that squares of data near 1e-300 or 1e300 neither under- nor overflow; empty when not
+  // formed.
   AccMatrix scatter_;
   Acc scatter_scale_ = 1;
+  Acc scatter_mag_ = 0;  ///< largest entry (centred, or mean-shift row) the scatter summed
   mutable detail::PendingFlag pending_;  ///< scatter_ is newer than (s_, v_, rank_)
 };
 
@@ -679,13 +739,15 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
     const Scalar total = total_ss_ + detail::accurate_squared_norm(xc) + w * delta.squaredNorm();
     if (!std::isfinite(total))
       throw OutsideDomain(detail::message(func, ": the total scatter sum |x - mu|^2 overflows"));
-    // The block's scatter and the mean correction go into a copy of the d x d sum first, so
-    // that a throw leaves the model unchanged (b d^2 flops dominate the extra d^2). The first
-    // block's magnitude fixes the scale c (a single row centres to 0: its raw values are used).
+    // The block's scatter and the mean correction go into a rescaled copy of the d x d sum
+    // first, so that a throw leaves the model unchanged (b d^2 flops dominate the extra d^2).
+    // The scale follows the largest entry seen (of a centred block or a mean-shift row).
     if (n_ > 0) ensure_scatter();
-    const Acc c = n_ == 0 ? Acc(detail::unit_scale(block)) : scatter_scale_;
+    const Acc mag = std::max({scatter_mag_, Acc(xc.cwiseAbs().maxCoeff()),
+                              Acc(std::sqrt(w)) * Acc(delta.cwiseAbs().maxCoeff())});
+    const Acc c = scale_for(mag);
     if (c != Acc(1)) xc *= Scalar(c);
-    AccMatrix add = n_ > 0 ? scatter_ : AccMatrix(AccMatrix::Zero(d, d));
+    AccMatrix add = n_ > 0 ? rescaled_scatter(c) : AccMatrix(AccMatrix::Zero(d, d));
     if constexpr (std::is_same<Acc, Scalar>::value) {
       add.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
     } else {
@@ -696,8 +758,7 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
       add.template selfadjointView<Eigen::Lower>().rankUpdate(
           (c * delta.template cast<Acc>()).eval(), Acc(w));
     if (!scatter_is_finite(add))
-      throw OutsideDomain(detail::message(
-          func, ": the scatter overflows (data far beyond the scale of the first block)"));
+      throw OutsideDomain(detail::message(func, ": the scatter overflows"));
     Vector mu = n_ == 0 ? mu_b : Vector((nn * mean_ + nb * mu_b) / ntot);
     if (n_ == 0) {
       s_.resize(0);
@@ -706,6 +767,7 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
     }
     scatter_ = std::move(add);
     scatter_scale_ = c;
+    scatter_mag_ = mag;
     n_ += b;
     mean_ = std::move(mu);
     total_ss_ = total;
@@ -760,13 +822,19 @@ auto PCA<Scalar_>::merge(const PCA& other) -> PCA& {
     if (!std::isfinite(total))
       throw OutsideDomain(detail::message(func, ": the total scatter sum |x - mu|^2 overflows"));
     ensure_scatter();
-    AccMatrix add = scatter_;
-    add_scatter_of(other, add);
-    add.template selfadjointView<Eigen::Lower>().rankUpdate(
-        (scatter_scale_ * delta.template cast<Acc>()).eval(), Acc(w));
+    other.sync();
+    const Acc mag = std::max(
+        {scatter_mag_, other.magnitude(), Acc(std::sqrt(w)) * Acc(delta.cwiseAbs().maxCoeff())});
+    const Acc c = scale_for(mag);
+    AccMatrix add = rescaled_scatter(c);
+    add_scatter_of(other, add, c);
+    add.template selfadjointView<Eigen::Lower>().rankUpdate((c * delta.template cast<Acc>()).eval(),
+                                                            Acc(w));
     if (!scatter_is_finite(add))
       throw OutsideDomain(detail::message(func, ": the merged scatter overflows"));
     scatter_ = std::move(add);
+    scatter_scale_ = c;
+    scatter_mag_ = mag;
     mean_ = (n1 * mean_ + n2 * other.mean_) / n;
     n_ += other.n_;
     total_ss_ = total;
@@ -1019,19 +1087,28 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
   // for data of rank 3000, 4 % of the energy lost at d = 1000). Double costs about 2x the
   // GEMM time; memory: one 1024-row block, the d x d scatter and its eigenvectors in double
   // (about 3 x 8 d^2 bytes at the peak).
+  // Entries beyond about 1e+-150 (double) would under- or overflow when squared: the scatter is
+  // then summed from blocks scaled by a power of two (exact) and the singular values divided
+  // by it again (factor_scatter).
   const Index n = xc.rows(), d = xc.cols();
+  const Acc scale = scale_for(Acc(xc.cwiseAbs().maxCoeff()));
   AccMatrix c = AccMatrix::Zero(d, d);
+  bool done = false;
   if constexpr (std::is_same<Acc, Scalar>::value) {
-    c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
-  } else {
+    if (scale == Acc(1)) {
+      c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+      done = true;
+    }
+  }
+  if (!done) {
     constexpr Index kBlock = 1024;
     AccMatrix b;
     for (Index r = 0; r < n; r += kBlock) {
-      b = xc.middleRows(r, std::min(kBlock, n - r)).template cast<Acc>();
+      b = scale * xc.middleRows(r, std::min(kBlock, n - r)).template cast<Acc>();
       c.template selfadjointView<Eigen::Lower>().rankUpdate(b.transpose());
     }
   }
-  factor_scatter(c, Acc(1), s, v);
+  factor_scatter(c, scale, s, v);
 }
 
 template <class Scalar_>
@@ -1061,15 +1138,14 @@ auto PCA<Scalar_>::fix_signs(Matrix& v) -> void {
 }
 
 template <class Scalar_>
-auto PCA<Scalar_>::add_scatter_of(const PCA& other, AccMatrix& acc) const -> void {
+auto PCA<Scalar_>::add_scatter_of(const PCA& other, AccMatrix& acc, Acc c) -> void {
   if (other.scatter_.size() > 0) {
-    const Acc r = scatter_scale_ / other.scatter_scale_;  // a power of two: exact
-    acc.template triangularView<Eigen::Lower>() += (r * r) * other.scatter_;
+    acc.template triangularView<Eigen::Lower>() += other.rescaled_scatter(c);
     return;
   }
-  other.sync();  // a factored state: V diag(c s)^2 V^T, one SYRK of d x r
+  // A factored state: V diag(c s)^2 V^T, one SYRK of d x r.
   const AccMatrix vs =
-      other.v_.template cast<Acc>() * (scatter_scale_ * other.s_.template cast<Acc>()).asDiagonal();
+      other.v_.template cast<Acc>() * (c * other.s_.template cast<Acc>()).asDiagonal();
   acc.template selfadjointView<Eigen::Lower>().rankUpdate(vs);
 }
 
@@ -1077,11 +1153,14 @@ template <class Scalar_>
 auto PCA<Scalar_>::ensure_scatter() -> void {
   if (scatter_.size() > 0) return;
   sync();
-  // The first factored state fixes the scale as the first block would (unit_scale of its s).
-  scatter_scale_ = Acc(detail::unit_scale(s_));
+  // A factored state: s_1 bounds the entries, and fixes the scale as a block would.
+  const Acc mag = magnitude();
+  const Acc c = scale_for(mag);
   AccMatrix acc = AccMatrix::Zero(dim(), dim());
-  add_scatter_of(*this, acc);  // scatter_ is still empty: adds V diag(c s)^2 V^T
+  add_scatter_of(*this, acc, c);  // scatter_ is still empty: adds V diag(c s)^2 V^T
   scatter_ = std::move(acc);
+  scatter_scale_ = c;
+  scatter_mag_ = mag;
 }
 
 template <class Scalar_>
