@@ -581,6 +581,10 @@ class PCA {
   using Acc = std::conditional_t<std::is_same<Scalar, float>::value, double, Scalar>;
   using AccMatrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   static void covariance_factor(const Matrix& xc, Vector& s, Matrix& v);
+  /// Adds c^2 xc^T xc (xc centred rows, c a power of two) to the lower triangle of `acc`: one
+  /// SYRK when no scaling or widening is needed, else in blocks of 1024 rows. The one
+  /// accumulation of the batch Covariance fit and of a streamed block.
+  static void add_centred_scatter(const Matrix& xc, Acc c, AccMatrix& acc);
   /// s, V from the eigendecomposition of a scatter c^2 S held in the lower triangle of `c2s`
   /// (c a power of two): s = sqrt(lambda) / c, eigenvalues within rounding reported as 0.
   static void factor_scatter(const AccMatrix& c2s, Acc c, Vector& s, Matrix& v);
@@ -733,7 +737,7 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
   Vector mu_b = opt_.center ? Vector(block.colwise().mean().transpose()) : Vector(Vector::Zero(d));
   const Scalar nn = Scalar(n_), nb = Scalar(b), ntot = nn + nb;
   if (scatter_mode()) {
-    Matrix xc = block.rowwise() - mu_b.transpose();
+    const Matrix xc = block.rowwise() - mu_b.transpose();
     const Vector delta = n_ == 0 ? Vector(Vector::Zero(d)) : Vector(mean_ - mu_b);
     const Scalar w = nn * nb / ntot;
     const Scalar total = total_ss_ + detail::accurate_squared_norm(xc) + w * delta.squaredNorm();
@@ -746,14 +750,8 @@ auto PCA<Scalar_>::partial_fit(const Eigen::MatrixBase<Derived>& block_arg) -> P
     const Acc mag = std::max({scatter_mag_, Acc(xc.cwiseAbs().maxCoeff()),
                               Acc(std::sqrt(w)) * Acc(delta.cwiseAbs().maxCoeff())});
     const Acc c = scale_for(mag);
-    if (c != Acc(1)) xc *= Scalar(c);
     AccMatrix add = n_ > 0 ? rescaled_scatter(c) : AccMatrix(AccMatrix::Zero(d, d));
-    if constexpr (std::is_same<Acc, Scalar>::value) {
-      add.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
-    } else {
-      add.template selfadjointView<Eigen::Lower>().rankUpdate(
-          AccMatrix(xc.template cast<Acc>()).transpose());
-    }
+    add_centred_scatter(xc, c, add);
     if (n_ > 0)
       add.template selfadjointView<Eigen::Lower>().rankUpdate(
           (c * delta.template cast<Acc>()).eval(), Acc(w));
@@ -1090,25 +1088,27 @@ auto PCA<Scalar_>::covariance_factor(const Matrix& xc, Vector& s, Matrix& v) -> 
   // Entries beyond about 1e+-150 (double) would under- or overflow when squared: the scatter is
   // then summed from blocks scaled by a power of two (exact) and the singular values divided
   // by it again (factor_scatter).
-  const Index n = xc.rows(), d = xc.cols();
   const Acc scale = scale_for(Acc(xc.cwiseAbs().maxCoeff()));
-  AccMatrix c = AccMatrix::Zero(d, d);
-  bool done = false;
-  if constexpr (std::is_same<Acc, Scalar>::value) {
-    if (scale == Acc(1)) {
-      c.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
-      done = true;
-    }
-  }
-  if (!done) {
-    constexpr Index kBlock = 1024;
-    AccMatrix b;
-    for (Index r = 0; r < n; r += kBlock) {
-      b = scale * xc.middleRows(r, std::min(kBlock, n - r)).template cast<Acc>();
-      c.template selfadjointView<Eigen::Lower>().rankUpdate(b.transpose());
-    }
-  }
+  AccMatrix c = AccMatrix::Zero(xc.cols(), xc.cols());
+  add_centred_scatter(xc, scale, c);
   factor_scatter(c, scale, s, v);
+}
+
+template <class Scalar_>
+auto PCA<Scalar_>::add_centred_scatter(const Matrix& xc, Acc c, AccMatrix& acc) -> void {
+  if constexpr (std::is_same<Acc, Scalar>::value) {
+    if (c == Acc(1)) {  // the usual case: one SYRK, no copy
+      acc.template selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+      return;
+    }
+  }
+  constexpr Index kBlock = 1024;  // a scaled (or, for float, widened) copy of one block at a time
+  const Index n = xc.rows();
+  AccMatrix b;
+  for (Index r = 0; r < n; r += kBlock) {
+    b = c * xc.middleRows(r, std::min(kBlock, n - r)).template cast<Acc>();
+    acc.template selfadjointView<Eigen::Lower>().rankUpdate(b.transpose());
+  }
 }
 
 template <class Scalar_>
