@@ -3,10 +3,10 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <Eigen/QR>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "catch.hpp"
 
@@ -41,36 +41,23 @@ struct Rng {
 
 /// Haar-distributed n x n orthogonal matrix in long double (QR of a Gaussian matrix with the
 /// sign fix of Mezzadri 2007), computed independently of the library.
-inline MatL haar_orthogonal(Rng& rng, Index n) {
-  MatL g = rng.gaussian<long double>(n, n);
-  Eigen::HouseholderQR<MatL> qr(g);
-  MatL q = qr.householderQ() * MatL::Identity(n, n);
-  for (Index j = 0; j < n; ++j)
-    if (qr.matrixQR()(j, j) < 0) q.col(j) = -q.col(j);
-  return q;
-}
+///
+/// Defined once, in tests/helpers.cpp: an inline body here made every test translation unit
+/// instantiate Eigen's long double QR and matrix product (seconds of compiler time each).
+MatL haar_orthogonal(Rng& rng, Index n);
 
 /// A pair (U, V) of orthonormal bases, U n x k and V n x l with k >= l, n >= k + l, whose
 /// principal angles are exactly `theta` (ascending, l of them) up to the rounding of the final
 /// cast to S. Built in long double: U = Q [I_k; 0] R1, V = Q [diag(cos); 0; diag(sin); 0] R2 with
 /// Q Haar and R1, R2 random rotations, so nothing about the construction leaks into the test.
+/// S is float or double (instantiated in tests/helpers.cpp).
 template <class S>
 std::pair<Mat<S>, Mat<S>> subspaces_with_angles(Rng& rng, Index n, Index k,
-                                                const Vec<long double>& theta) {
-  const Index l = theta.size();
-  REQUIRE(n >= k + l);
-  REQUIRE(k >= l);
-  const MatL q = haar_orthogonal(rng, n);
-  MatL u0 = MatL::Zero(n, k), v0 = MatL::Zero(n, l);
-  u0.topRows(k).setIdentity();
-  for (Index i = 0; i < l; ++i) {
-    v0(i, i) = std::cos(theta(i));
-    v0(k + i, i) = std::sin(theta(i));
-  }
-  const MatL r1 = haar_orthogonal(rng, k), r2 = haar_orthogonal(rng, l);
-  MatL u = q * u0 * r1, v = q * v0 * r2;
-  return {u.template cast<S>(), v.template cast<S>()};
-}
+                                                const Vec<long double>& theta);
+extern template std::pair<Mat<float>, Mat<float>> subspaces_with_angles<float>(
+    Rng&, Index, Index, const Vec<long double>&);
+extern template std::pair<Mat<double>, Mat<double>> subspaces_with_angles<double>(
+    Rng&, Index, Index, const Vec<long double>&);
 
 /// Asserts that `f()` throws E whose message contains `needle`.
 template <class E, class F>

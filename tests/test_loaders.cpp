@@ -7,7 +7,6 @@
 #include <subspace/optim/riemannian_sgd.hpp>
 #include <subspace/pca.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -110,10 +109,6 @@ std::string repeat(const std::string& s, int n) {
   return out;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("PCA: text and binary round trips are exact, for every kind of state",
@@ -213,13 +208,11 @@ TEMPLATE_TEST_CASE("PCA::deserialize: every malformed buffer is a FormatError, m
   auto reserved = good;
   reserved[11] = 1;
   expect(reserved, "reserved");
-  // d = r = 2^40: must fail on the size check, before any allocation, at once.
+  // d = r = 2^40: must fail on the size check, before any allocation.
   auto huge = good;
   for (std::size_t off : {std::size_t(44), std::size_t(52)})
     for (int i = 0; i < 8; ++i) huge[off + std::size_t(i)] = i == 5 ? 1 : 0;
-  const auto t0 = std::chrono::steady_clock::now();
   expect(huge, "fit");
-  CHECK(seconds_since(t0) < 0.5);
   // d, r inside the buffer but d r beyond the element limit.
   std::vector<std::uint8_t> wide(60 + 8 * 20000, 0);
   std::copy(good.begin(), good.begin() + 60, wide.begin());
@@ -309,30 +302,29 @@ TEMPLATE_TEST_CASE("PCA::load: invariants of the state are validated", "[loaders
   expect(pca_text<S>(mu, s, v, "10", "13", "1 0 0 0 " + std::string(100, '1')), "64");
 }
 
-TEST_CASE("PCA::load: oversized declared sizes fail fast, without allocating them",
+// "Without allocating" is checked by the allocator, not a clock: the asan test preset caps a
+// single allocation at 1 GiB (ASAN_OPTIONS max_allocation_size_mb=1024, CMakePresets.json), so a
+// loader that allocated what a header declares aborts the run there; the fuzzers cap RSS.
+TEST_CASE("PCA::load: oversized declared sizes fail on the size checks, without allocating them",
           "[loaders][pca][errors]") {
   subspace::PCAd p = fitted<double>(9150);
   const auto before = p.serialize();
   const std::string head = "subspace::PCA 1\n1 0 0 0 -1\n10\n13 0\n";
-  auto timed = [&](const std::string& text, const std::string& needle) {
-    const auto t0 = std::chrono::steady_clock::now();
+  auto rejected = [&](const std::string& text, const std::string& needle) {
     require_throws<FormatError>([&] { load_text(p, text); }, needle);
-    CHECK(seconds_since(t0) < 0.5);
     CHECK(p.serialize() == before);
   };
   const std::string mean_s = "4 1\n0 0 0 0\n2 1\n3 2\n";
-  timed(head + "1000000000000 1\n1 2 3", "limit");  // a mean of 1e12 elements
-  timed(head + "9223372036854775807 1\n", "limit");
-  timed(head + "-1 1\n", "bad shape");
-  timed(head + mean_s + "1000000 1000000\n1 2 3", "limit");  // 1e12 components
-  timed(head + mean_s + "16384 16384\n1 2 3", "remain");     // under the limit, beyond the bytes
+  rejected(head + "1000000000000 1\n1 2 3", "limit");  // a mean of 1e12 elements
+  rejected(head + "9223372036854775807 1\n", "limit");
+  rejected(head + "-1 1\n", "bad shape");
+  rejected(head + mean_s + "1000000 1000000\n1 2 3", "limit");  // 1e12 components
+  rejected(head + mean_s + "16384 16384\n1 2 3", "remain");     // under the limit, beyond the bytes
   // A stream that cannot seek: the values are read as they come, storage grows with them, and
   // the declared 2^28 values end at the stream's end (4 MiB) as a truncation.
   EndlessOnes buf(head + "268435456 1\n");
   std::istream is(&buf);
-  const auto t0 = std::chrono::steady_clock::now();
   require_throws<FormatError>([&] { p.load(is); }, "truncated");
-  CHECK(seconds_since(t0) < 20);
   CHECK(buf.served > (std::size_t(1) << 22));
   CHECK(p.serialize() == before);
 }
@@ -458,7 +450,8 @@ TEST_CASE("GcrHead::load: orthonormal bases, scale, layout, trailing data", "[lo
                               "scale");
 }
 
-TEST_CASE("read_idx: a header declaring 4 GiB in a 25-byte file fails fast", "[loaders][idx]") {
+TEST_CASE("read_idx: a header declaring 4 GiB in a 25-byte file fails without allocating it",
+          "[loaders][idx]") {
   const auto dir = std::filesystem::temp_directory_path();
   const std::string path = (dir / ("subspace_idx_" + std::to_string(::getpid()))).string();
   // 3 dimensions 65536 x 65536 x 1 = 2^32 bytes promised; 9 bytes of payload present.
@@ -469,9 +462,7 @@ TEST_CASE("read_idx: a header declaring 4 GiB in a 25-byte file fails fast", "[l
     std::ofstream f(path, std::ios::binary);
     f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   }
-  const auto t0 = std::chrono::steady_clock::now();
   require_throws<FormatError>([&] { subspace_examples::read_idx(path); }, "truncated");
-  CHECK(seconds_since(t0) < 0.5);
   std::remove(path.c_str());
 }
 
@@ -490,10 +481,8 @@ TEST_CASE("inputs the fuzzers found stay fixed", "[loaders][fuzz]") {
         std::string("subspace::PCA 1\n1 0 0 0 -1\n10\n13 0\n4 1\n0 0 0 0\n0 1\n\n0 268435456\n")}) {
     subspace::PCAf pf;
     subspace::PCAd pd;
-    const auto t0 = std::chrono::steady_clock::now();
     CHECK_THROWS_AS(load_text(pf, text), FormatError);
     CHECK_THROWS_AS(load_text(pd, text), FormatError);
-    CHECK(seconds_since(t0) < 0.5);
     CHECK(pd.samples() == 0);
   }
 }
