@@ -142,6 +142,7 @@ void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
   using Scalar = typename Out::Scalar;
   const Index n = qr.rows();
   q.setIdentity(n, k);
+  if (k == 0) return;  // (an n x 0 matrix: no reflectors applied to its null data; svd_basis)
   q.applyOnTheLeft(qr.householderQ());
   for (Index j = 0; j < k; ++j)
     if (qr.matrixQR()(j, j) < Scalar(0)) q.col(j) = -q.col(j);
@@ -275,7 +276,9 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   if (tall) {
     out.basis.setZero(n, out.rank);
     out.basis.topRows(p) = svd.matrixU().leftCols(out.rank);
-    out.basis.applyOnTheLeft(qr.householderQ());
+    // (Rank 0: the n x 0 basis has no data, and Eigen's blocked reflector update would offset
+    // its null pointer, undefined behaviour that clang's UBSan reports.)
+    if (out.rank > 0) out.basis.applyOnTheLeft(qr.householderQ());
   } else {
     out.basis = svd.matrixU().leftCols(out.rank);
   }
@@ -310,6 +313,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> compleme
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_basis(u, "subspace::complement", "U");
   const Index n = u.rows(), k = u.cols();
+  if (k == n) return Mat(n, 0);  // (no reflectors applied to an n x 0 matrix: see svd_basis)
   Eigen::HouseholderQR<Mat> qr(u);
   Mat c = Mat::Zero(n, n - k);
   c.bottomRows(n - k).setIdentity();

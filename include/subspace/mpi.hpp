@@ -304,7 +304,7 @@ struct Factor {
   /// Q [C; 0] (rows x C.cols()), C with h rows.
   Mat<S> times(const Mat<S>& cm) const {
     Mat<S> out = Mat<S>::Zero(rows, cm.cols());
-    if (h == 0) return out;
+    if (h == 0 || cm.cols() == 0) return out;  // (no reflectors on an empty matrix's null data)
     out.topRows(h) = cm;
     out.applyOnTheLeft(qr.householderQ());
     return out;
