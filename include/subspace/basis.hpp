@@ -142,7 +142,7 @@ void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
   using Scalar = typename Out::Scalar;
   const Index n = qr.rows();
   q.setIdentity(n, k);
-  if (k == 0) return;  // (an n x 0 matrix: no reflectors applied to its null data; svd_basis)
+  if (k == 0) return;  // (n x 0, e.g. pivoted_qr_basis of a zero matrix: see svd_basis)
   q.applyOnTheLeft(qr.householderQ());
   for (Index j = 0; j < k; ++j)
     if (qr.matrixQR()(j, j) < Scalar(0)) q.col(j) = -q.col(j);
@@ -276,8 +276,9 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   if (tall) {
     out.basis.setZero(n, out.rank);
     out.basis.topRows(p) = svd.matrixU().leftCols(out.rank);
-    // (Rank 0: the n x 0 basis has no data, and Eigen's blocked reflector update would offset
-    // its null pointer, undefined behaviour that clang's UBSan reports.)
+    // (Rank 0: the n x 0 basis has no data, and Eigen's reflector application takes blocks
+    // (bottomRightCorner, bottomRows) at non-zero offsets from its null pointer, undefined
+    // behaviour that clang's UBSan reports.)
     if (out.rank > 0) out.basis.applyOnTheLeft(qr.householderQ());
   } else {
     out.basis = svd.matrixU().leftCols(out.rank);
