@@ -15,6 +15,7 @@
 
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/householder.hpp"
 #include "traits.hpp"
 
 namespace subspace {
@@ -142,8 +143,7 @@ void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
   using Scalar = typename Out::Scalar;
   const Index n = qr.rows();
   q.setIdentity(n, k);
-  if (k == 0) return;  // (n x 0, e.g. pivoted_qr_basis of a zero matrix: see svd_basis)
-  q.applyOnTheLeft(qr.householderQ());
+  apply_householder_q(qr, q);
   for (Index j = 0; j < k; ++j)
     if (qr.matrixQR()(j, j) < Scalar(0)) q.col(j) = -q.col(j);
 }
@@ -276,10 +276,7 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   if (tall) {
     out.basis.setZero(n, out.rank);
     out.basis.topRows(p) = svd.matrixU().leftCols(out.rank);
-    // (Rank 0: the n x 0 basis has no data, and Eigen's reflector application takes blocks
-    // (bottomRightCorner, bottomRows) at non-zero offsets from its null pointer, undefined
-    // behaviour that clang's UBSan reports.)
-    if (out.rank > 0) out.basis.applyOnTheLeft(qr.householderQ());
+    detail::apply_householder_q(qr, out.basis);
   } else {
     out.basis = svd.matrixU().leftCols(out.rank);
   }
@@ -314,11 +311,11 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> compleme
   using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   detail::require_basis(u, "subspace::complement", "U");
   const Index n = u.rows(), k = u.cols();
-  if (k == n) return Mat(n, 0);  // (no reflectors applied to an n x 0 matrix: see svd_basis)
+  if (k == n) return Mat(n, 0);  // span(U) is everything: no QR to compute
   Eigen::HouseholderQR<Mat> qr(u);
   Mat c = Mat::Zero(n, n - k);
   c.bottomRows(n - k).setIdentity();
-  c.applyOnTheLeft(qr.householderQ());
+  detail::apply_householder_q(qr, c);
   return c;
 }
 

@@ -27,6 +27,7 @@
 #include "basis.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/householder.hpp"
 #include "detail/embedded_metric.hpp"
 #include "traits.hpp"
 
@@ -565,7 +566,7 @@ auto Grassmann<Scalar_, N, K>::tangent_svd(const Eigen::MatrixBase<Derived>& d, 
   detail::compute_scaled(qr, d, c);
   Tangent qd(n, k);
   qd.setIdentity(n, k);
-  qd.applyOnTheLeft(qr.householderQ());
+  detail::apply_householder_q(qr, qd);
   Small r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
   Eigen::JacobiSVD<Small> svd(r, Eigen::ComputeFullU | Eigen::ComputeFullV);
   detail::require_svd_ok(svd, "subspace::Grassmann");

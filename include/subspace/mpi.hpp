@@ -44,6 +44,7 @@
 
 #include "angles.hpp"
 #include "basis.hpp"
+#include "detail/householder.hpp"
 #include "ml/gradient_projection.hpp"
 #include "pca.hpp"
 
@@ -304,9 +305,9 @@ struct Factor {
   /// Q [C; 0] (rows x C.cols()), C with h rows.
   Mat<S> times(const Mat<S>& cm) const {
     Mat<S> out = Mat<S>::Zero(rows, cm.cols());
-    if (h == 0 || cm.cols() == 0) return out;  // (no reflectors on an empty matrix's null data)
+    if (h == 0) return out;  // (nothing was factored: Q is the identity)
     out.topRows(h) = cm;
-    out.applyOnTheLeft(qr.householderQ());
+    subspace::detail::apply_householder_q(qr, out);
     return out;
   }
 };

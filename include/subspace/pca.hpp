@@ -48,6 +48,7 @@
 #include "basis.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/householder.hpp"
 #include "detail/serialize.hpp"
 #include "traits.hpp"
 
@@ -1186,6 +1187,11 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
         detail::message(func, ": the randomized solver needs RankRule::fixed(k)"));
   const Index n = xc.rows(), d = xc.cols();
   const Index l = std::min<Index>({opt_.rank.k() + opt_.oversampling, n, d});
+  if (l == 0) {  // fixed(0) and no oversampling: the empty sketch (Eigen's SVDs assert on 0 x d)
+    s.resize(0);
+    v.resize(d, 0);
+    return;
+  }
   std::mt19937_64 gen(opt_.seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   Matrix omega(d, l);
@@ -1200,7 +1206,7 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
   auto orth = [](Eigen::HouseholderQR<Matrix>& qr, Matrix& a) {  // a <- thin Q of a
     qr.compute(a);
     a.setIdentity();
-    a.applyOnTheLeft(qr.householderQ());
+    detail::apply_householder_q(qr, a);
   };
   y.noalias() = xc * omega;
   orth(qr_n, y);
