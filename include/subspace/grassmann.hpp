@@ -27,8 +27,8 @@
 #include "basis.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
-#include "detail/householder.hpp"
 #include "detail/embedded_metric.hpp"
+#include "detail/householder.hpp"
 #include "traits.hpp"
 
 namespace subspace {
