@@ -148,6 +148,49 @@ TEMPLATE_TEST_CASE("svd_basis: rank detection on exact, near and clearly rank-de
   }
 }
 
+TEMPLATE_TEST_CASE("qr_basis and svd_basis on tall input from well- to ill-conditioned", "[basis]",
+                   float, double) {
+  // 400 x 16 takes Cholesky QR2 while cond(A) allows it and Householder beyond (and on rank
+  // deficiency): the contract is the same on both sides of the switch.
+  using S = TestType;
+  const std::uint64_t seed = 1010;
+  CAPTURE(seed);
+  Rng rng(seed);
+  const Index n = 400, k = 16;
+  const bool is_double = std::is_same<S, double>::value;
+  const std::vector<long double> conds = is_double
+                                             ? std::vector<long double>{1, 1e3L, 1e6L, 1e9L, 1e12L}
+                                             : std::vector<long double>{1, 1e2L, 1e3L, 5e3L};
+  for (long double cond : conds) {
+    CAPTURE(cond);
+    Vec<long double> s(k);
+    for (Index i = 0; i < k; ++i) s(i) = std::pow(cond, -static_cast<long double>(i) / (k - 1));
+    auto [a, q1] = with_singular_values<S>(rng, n, k, s);
+    const Mat<S> q = subspace::qr_basis(a);
+    CHECK(orthonormality_error<S>(q) <= S(4) * S(n) * eps<S>());
+    const Mat<S> r = q.transpose() * a;
+    for (Index j = 0; j < k; ++j) {
+      CHECK(r(j, j) >= S(0));
+      for (Index i = j + 1; i < k; ++i) CHECK(std::abs(r(i, j)) <= S(8) * S(n) * eps<S>());
+    }
+    CHECK((a - q * r).norm() <= S(8) * S(n) * eps<S>());
+    const auto res = subspace::svd_basis(a);
+    CHECK(res.rank == k);
+    CHECK(orthonormality_error<S>(res.basis) <= S(4) * S(n) * eps<S>());
+    for (Index i = 0; i < k; ++i)
+      CHECK(std::abs(static_cast<long double>(res.singular_values(i)) - s(i)) <= 20.0L * eps<S>());
+    CHECK(projector_gap<S>(res.basis, q1) <= 100.0L * eps<S>() * cond);
+  }
+  Vec<long double> s = Vec<long double>::LinSpaced(k, 1.0L, 0.5L);
+  s.tail(4).setZero();  // exactly rank 12
+  const auto made = with_singular_values<S>(rng, n, k, s);
+  const auto& a = made.first;  // not a structured binding: clang 14 cannot capture those
+  require_throws<subspace::RankDeficient>([&] { subspace::qr_basis(a); }, "linearly dependent");
+  const auto res = subspace::svd_basis(a);
+  CHECK(res.rank == k - 4);
+  CHECK(projector_gap<S>(res.basis, made.second.leftCols(k - 4)) <= 100.0L * eps<S>());
+}
+
 TEMPLATE_TEST_CASE("svd_basis: energy rule counts squared singular values", "[basis]", float,
                    double) {
   using S = TestType;

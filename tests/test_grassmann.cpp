@@ -101,6 +101,33 @@ TEMPLATE_TEST_CASE("log(exp(v)) = v and distance = |v| from 1e-10 to just below 
   }
 }
 
+TEMPLATE_TEST_CASE("exp against Edelman's closed form in long double, both sides of |D|_2 = 2",
+                   "[grassmann]", float, double) {
+  // exp takes the Gram-matrix path up to |D|_2 = 2 and the SVD path beyond: both must reach
+  // U V cos(S) V^T + W sin(S) V^T for D = W S V^T (W orthonormal, orthogonal to U).
+  using S = TestType;
+  const std::uint64_t seed = 4010;
+  CAPTURE(seed);
+  Rng rng(seed);
+  using G = subspace::Grassmann<S>;
+  const Index n = 11, k = 3;
+  const MatL q = haar_orthogonal(rng, n), v = haar_orthogonal(rng, k);
+  const MatL u = q.leftCols(k), w = q.middleCols(k, k);
+  const G x = G::from_orthonormal(Mat<S>(u.template cast<S>()));
+  for (long double top : {1e-9L, 0.3L, 1.999L, 2.001L, 3.0L, 7.5L}) {
+    CAPTURE(top);
+    const Vec<long double> s = (Vec<long double>(k) << top, top / 2, top * 1e-3L).finished();
+    const MatL d = w * s.asDiagonal() * v.transpose();
+    const MatL want = u * v * s.array().cos().matrix().asDiagonal() * v.transpose() +
+                      w * s.array().sin().matrix().asDiagonal() * v.transpose();
+    const G y = x.exp(Mat<S>(d.template cast<S>()));
+    CHECK(subspace_gap<S>(y.basis(), Mat<S>(want.template cast<S>())) <=
+          50.0L * eps<S>() * (1 + top));
+    const Mat<S> gram = y.basis().transpose() * y.basis();
+    CHECK((gram - Mat<S>::Identity(k, k)).norm() <= S(20) * eps<S>());
+  }
+}
+
 TEMPLATE_TEST_CASE("distance: zero for one subspace in two bases, pi/2 sqrt(k) when orthogonal",
                    "[grassmann]", float, double) {
   using S = TestType;

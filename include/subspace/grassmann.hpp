@@ -227,9 +227,15 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   // from detail::EmbeddedMetric.
 
   /// Riemannian exponential (Edelman et al. 1998, Thm. 2.3): with the thin SVD D = Q S V^T,
-  /// exp_U(D) = U V cos(S) V^T + Q sin(S) V^T, then re-orthonormalized. The SVD of D is taken
-  /// as D = Q_D R_D (Householder) and R_D = A S V^T (k x k Jacobi), so fixed sizes stay on the
-  /// stack. Cost about 10 n k^2 + O(k^3). D must be tangent (not checked; project first).
+  /// exp_U(D) = U V cos(S) V^T + Q sin(S) V^T, then re-orthonormalized (polar factor).
+  /// Written as matrix functions of the k x k Gram matrix G = D^T D (Q sin(S) V^T =
+  /// D V sinc(S) V^T), exp_U(D) = U cos(sqrt(G)) + D sinc(sqrt(G)): no n x k factor Q is formed,
+  /// and cos(sqrt(x)), sinc(sqrt(x)) are entire functions of x with derivatives below 1/2, so a
+  /// backward-stable eigendecomposition of G gives them to eps |D|_2^2 absolutely. That path
+  /// is taken when |D|_2 <= 2 (every log and ordinary optimiser steps); longer steps take the
+  /// SVD of D as D = Q_D R_D (Householder) and R_D = A S V^T (k x k Jacobi), whose error grows
+  /// as eps |D|_2 only. Fixed sizes stay on the stack. Cost about 5 n k^2 + O(k^3) (longer
+  /// steps 16 n k^2). D must be tangent (not checked; project first).
   template <class Derived>
   Grassmann exp(const Eigen::MatrixBase<Derived>& d_arg) const;
 
@@ -372,17 +378,53 @@ auto Grassmann<Scalar_, N, K>::exp(const Eigen::MatrixBase<Derived>& d_arg) cons
   const auto& d = detail::evaluated(d_arg);
   check_tangent_shape(d, "subspace::Grassmann::exp");
   detail::require_finite(d, "subspace::Grassmann::exp", "D");
+  const Index n = ambient_dim(), k = dim();
+  Grassmann out;
+  out.u_.resize(n, k);
+  if (k == 0) return out;
+  Tangent y(n, k);
+  // |D|_2 <= 2: exp_U(D) = U cos(sqrt(G)) + D sinc(sqrt(G)), G = D^T D. Entries of D below
+  // ~1e-154 underflow in G, harmlessly: cos and sinc are 1 to rounding there.
+  constexpr Scalar kGramLimit = 4;  // on |D|_2^2 = lambda_max(G)
+  if (d.squaredNorm() <= Scalar(k) * kGramLimit) {
+    Small g(k, k);
+    g.noalias() = d.transpose() * d;
+    const Eigen::SelfAdjointEigenSolver<Small> es(g);
+    if (es.info() == Eigen::Success && es.eigenvalues()(k - 1) <= kGramLimit) {
+      Angles cs(k), sc(k);
+      for (Index i = 0; i < k; ++i) {
+        const Scalar s = std::sqrt(std::max(es.eigenvalues()(i), Scalar(0)));
+        cs(i) = std::cos(s);
+        sc(i) = s > Scalar(0) ? std::sin(s) / s : Scalar(1);
+      }
+      Small fc(k, k), fs(k, k);
+      fc.noalias() = es.eigenvectors() * cs.asDiagonal() * es.eigenvectors().transpose();
+      fs.noalias() = es.eigenvectors() * sc.asDiagonal() * es.eigenvectors().transpose();
+      y.noalias() = u_ * fc;
+      y.noalias() += d * fs;
+      // Y^T Y = I + E with E at rounding level for a tangent D: the polar factor
+      // Y (I + E)^{-1/2} = Y (I - E/2) + O(|E|^2) (one Newton-Schulz step), exact to rounding
+      // when |E| <= sqrt(eps); otherwise (D not quite tangent) the full polar factor.
+      fc.noalias() = y.transpose() * y;
+      fc.diagonal().array() -= Scalar(1);
+      if (fc.cwiseAbs().maxCoeff() <= std::sqrt(Tolerance<Scalar>::epsilon())) {
+        fs.setIdentity();
+        fs.noalias() -= Scalar(0.5) * fc;
+        out.u_.noalias() = y * fs;
+      } else {
+        detail::orthonormalize_polar<Tangent, Small>(y, out.u_);
+      }
+      return out;
+    }
+  }
   Tangent q;
   Small v;
   Angles s;
   tangent_svd(d, q, s, v);
-  Tangent y(ambient_dim(), dim());
   y.noalias() = u_ * (v * s.array().cos().matrix().asDiagonal());
   y.noalias() += q * s.array().sin().matrix().asDiagonal();
-  Tangent yv(ambient_dim(), dim());
+  Tangent yv(n, k);
   yv.noalias() = y * v.transpose();
-  Grassmann out;
-  out.u_.resize(ambient_dim(), dim());
   detail::orthonormalize_qr(yv, out.u_);
   return out;
 }

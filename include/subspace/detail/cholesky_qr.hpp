@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// detail/cholesky_qr.hpp: Cholesky QR2, the GEMM-speed thin QR of a well-conditioned tall matrix.
+#pragma once
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <cmath>
+
+#include "../config.hpp"
+
+namespace subspace::detail {
+
+/// Whether `cholesky_qr2` is worth trying on an n x k input: dynamic sizes (fixed ones stay on
+/// Householder, which allocates nothing), tall (n >= 4 k) and k >= 8, where Householder QR's
+/// panels are bound by matrix-vector products (measured at 1024 x 32: 0.43 ms Householder with
+/// Q formed, 0.21 ms Cholesky QR2).
+inline bool cholesky_qr2_pays(Index n, Index k, bool dynamic) {
+  return dynamic && k >= 8 && n >= 4 * k;
+}
+
+/// Cholesky QR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2014; error analysis Yamamoto et
+/// al., ETNA 2015): with R1^T R1 = A^T A (Cholesky), Q1 = A R1^{-1}, then the same on Q1,
+/// A = Q R with Q = Q1 R2^{-1}, R = R2 R1 upper triangular with positive diagonal, so Q is
+/// the Q of Householder QR with diag(R) >= 0. Two SYRKs and two TRSMs: 4 n k^2 flops at GEMM
+/// speed. Backward stable, with Q orthonormal to O((n k + k^2) eps), when cond(A) is below
+/// about eps^{-1/2}; beyond that the first Cholesky factor breaks down or Q1 is far from
+/// orthonormal. Both are detected (a failed factorization, non-finite values, or Q1^T Q1 more
+/// than 1/8 from I entrywise, which bounds cond(Q1) so the second pass is exact to rounding)
+/// and the function returns false, leaving q and r unspecified: the caller then runs
+/// Householder QR. `a` must be scaled so that a^T a neither overflows nor underflows (see
+/// unit_scale); `q` may be `a` itself.
+template <class A, class Mat>
+bool cholesky_qr2(const A& a, Mat& q, Mat& r) {
+  using Scalar = typename Mat::Scalar;
+  const Index k = a.cols();
+  q = a;
+  Mat g(k, k);
+  Eigen::LLT<Mat> llt(k);
+  auto pass = [&](bool check_near_identity) {
+    g.setZero();
+    g.template selfadjointView<Eigen::Lower>().rankUpdate(q.transpose());
+    if (check_near_identity) {
+      for (Index j = 0; j < k; ++j)
+        for (Index i = j; i < k; ++i)
+          if (!(std::abs(g(i, j) - Scalar(i == j ? 1 : 0)) <= Scalar(0.125))) return false;
+    }
+    llt.compute(g);
+    if (llt.info() != Eigen::Success || !llt.matrixLLT().diagonal().allFinite()) return false;
+    llt.matrixU().template solveInPlace<Eigen::OnTheRight>(q);
+    return true;
+  };
+  if (!pass(false)) return false;
+  r = llt.matrixU();
+  if (!pass(true)) return false;
+  const Mat r2 = llt.matrixU();
+  r = r2.template triangularView<Eigen::Upper>() * r;  // evaluated into a temporary first
+  return q.allFinite();
+}
+
+}  // namespace subspace::detail
