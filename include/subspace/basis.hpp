@@ -17,6 +17,7 @@
 #include "detail/checks.hpp"
 #include "detail/cholesky_qr.hpp"
 #include "detail/householder.hpp"
+#include "detail/thin_svd.hpp"
 #include "traits.hpp"
 
 namespace subspace {
@@ -268,11 +269,10 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   }
   const Index n = a.rows(), m = a.cols();
   if (n < 2 * m && m < 2 * n) {  // near square: bidiagonalise A itself
-    Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeThinU);
-    detail::require_svd_ok(svd, func);
-    out.singular_values = svd.singularValues();
+    auto svd = detail::thin_svd(Mat(a), true, false, func);
+    out.singular_values = std::move(svd.s);
     out.rank = rule.select(out.singular_values, n, m, func);
-    out.basis = svd.matrixU().leftCols(out.rank);
+    out.basis = svd.u.leftCols(out.rank);
     return out;
   }
   // Factor c A (c a power of two, 1 unless A's scale is extreme, as in qr_basis): Householder
@@ -280,22 +280,21 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   using Real = typename Derived::RealScalar;
   const Real c = detail::unit_scale(a);
   const bool tall = n >= 2 * m;
-  auto select = [&](const Mat& r) {  // the SVD of the small factor, the rank, U of R
-    Eigen::BDCSVD<Mat> svd(r, Eigen::ComputeThinU);
-    detail::require_svd_ok(svd, func);
-    out.singular_values = svd.singularValues();
+  auto select = [&](const Mat& r) {  // the SVD of the small factor, the rank; returns U of R
+    auto svd = detail::thin_svd(r, true, false, func);
+    out.singular_values = std::move(svd.s);
     if (c != Real(1)) out.singular_values /= c;
     out.rank = rule.select(out.singular_values, n, m, func);
-    return svd;
+    return std::move(svd.u);
   };
   if (tall && detail::cholesky_qr2_pays(n, m, true)) {
     // Well-conditioned input: A = Q R by Cholesky QR2 at GEMM speed (detail/cholesky_qr), the
     // same backward error as Householder; otherwise Householder below.
     Mat q, r;
     if (c == Real(1) ? detail::cholesky_qr2(a, q, r) : detail::cholesky_qr2(c * a, q, r)) {
-      const auto svd = select(r);
+      const Mat ur = select(r);
       out.basis.resize(n, out.rank);
-      out.basis.noalias() = q * svd.matrixU().leftCols(out.rank);
+      out.basis.noalias() = q * ur.leftCols(out.rank);
       return out;
     }
   }
@@ -307,13 +306,13 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
   const Index p = std::min(n, m);
   Mat r = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
   if (!tall) r.transposeInPlace();  // A = R^T Q^T: A's left singular vectors are R^T's
-  const auto svd = select(r);
+  const Mat ur = select(r);
   if (tall) {
     out.basis.setZero(n, out.rank);
-    out.basis.topRows(p) = svd.matrixU().leftCols(out.rank);
+    out.basis.topRows(p) = ur.leftCols(out.rank);
     detail::apply_householder_q(qr, out.basis);
   } else {
-    out.basis = svd.matrixU().leftCols(out.rank);
+    out.basis = ur.leftCols(out.rank);
   }
   return out;
 }

@@ -51,6 +51,7 @@
 #include "detail/checks.hpp"
 #include "detail/householder.hpp"
 #include "detail/serialize.hpp"
+#include "detail/thin_svd.hpp"
 #include "traits.hpp"
 
 namespace subspace {
@@ -1045,15 +1046,13 @@ auto PCA<Scalar_>::detail_svd(const M& a, Eigen::Matrix<typename M::Scalar, Eige
   if (a.rows() > a.cols()) {
     Eigen::HouseholderQR<M> qr(a);
     const M r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
-    Eigen::BDCSVD<M> svd(r, Eigen::ComputeThinV);
-    detail::require_svd_ok(svd, "subspace::PCA");
-    s = svd.singularValues();
-    v = svd.matrixV();
+    auto svd = detail::thin_svd(r, false, true, "subspace::PCA");
+    s = std::move(svd.s);
+    v = std::move(svd.v);
   } else {
-    Eigen::BDCSVD<M> svd(a, Eigen::ComputeThinV);
-    detail::require_svd_ok(svd, "subspace::PCA");
-    s = svd.singularValues();
-    v = svd.matrixV();
+    auto svd = detail::thin_svd(a, false, true, "subspace::PCA");
+    s = std::move(svd.s);
+    v = std::move(svd.v);
   }
 }
 

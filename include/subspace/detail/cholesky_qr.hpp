@@ -6,7 +6,7 @@
 #include <Eigen/Core>
 #include <cmath>
 
-#include "../config.hpp"
+#include "../traits.hpp"
 
 namespace subspace::detail {
 
