@@ -76,6 +76,14 @@ TEMPLATE_TEST_CASE("qr_basis on fixed sizes equals the dynamic result", "[basis]
   const Eigen::Matrix<S, 6, 3> qf = subspace::qr_basis(a);
   const Mat<S> qd = subspace::qr_basis(Mat<S>(a));
   CHECK((qf - qd).cwiseAbs().maxCoeff() <= S(10) * eps<S>());
+  // fixed rows, dynamic columns, and a block of a fixed matrix: tall enough (64 x 10) for the
+  // dynamic inputs' Cholesky QR2, which must not see them
+  const Eigen::Matrix<S, 64, 64> big = rng.gaussian<S>(64, 64);
+  const Eigen::Matrix<S, 64, Eigen::Dynamic> tall = big.leftCols(10);
+  const Mat<S> ref = subspace::qr_basis(Mat<S>(tall));
+  CHECK((Mat<S>(subspace::qr_basis(tall)) - ref).cwiseAbs().maxCoeff() <= S(100) * eps<S>());
+  CHECK((Mat<S>(subspace::qr_basis(big.leftCols(10))) - ref).cwiseAbs().maxCoeff() <=
+        S(100) * eps<S>());
 }
 
 TEMPLATE_TEST_CASE("qr_basis errors", "[basis][errors]", float, double) {

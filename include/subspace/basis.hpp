@@ -161,10 +161,10 @@ void thin_q_nonnegative_diagonal(const QR& qr, Index k, Out& q) {
 /// min|R_jj| <= rtol * max|R_jj| (default rtol = max(n, k) eps). Non-pivoted QR does not
 /// reveal every near rank deficiency: use `pivoted_qr_basis` or `svd_basis` when the rank is
 /// not known. Fixed-size inputs do not allocate. Cost: 2 n k^2 - 2/3 k^3 flops for R plus
-/// 2 n k^2 for Q. Dynamic-size tall inputs (n >= 4 k, k >= 8) that are well-conditioned
-/// (cond(A) below about eps^{-1/2}, detected) take Cholesky QR2 instead, which computes the
-/// same Q with the same backward error in two SYRKs and two TRSMs at GEMM speed (Yamamoto et
-/// al. 2015); the others take Householder.
+/// 2 n k^2 for Q. Tall inputs of dynamic rows and columns (n >= 4 k, k >= 8) that are
+/// well-conditioned (cond(A) below about eps^{-1/2}, detected) take Cholesky QR2 instead, which
+/// computes the same Q with the same backward error in two SYRKs and two TRSMs at GEMM speed
+/// (Yamamoto et al. 2015); the others take Householder.
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Derived::RowsAtCompileTime, Derived::ColsAtCompileTime, 0,
               Derived::MaxRowsAtCompileTime, Derived::MaxColsAtCompileTime>
@@ -188,7 +188,8 @@ qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar r
         func, ": the columns of A (", detail::shape(a.rows(), a.cols()),
         ") are linearly dependent: min|R_jj| / max|R_jj| = ", lo / hi, " <= ", rtol));
   };
-  if constexpr (Plain::SizeAtCompileTime == Eigen::Dynamic) {
+  if constexpr (Plain::RowsAtCompileTime == Eigen::Dynamic &&
+                Plain::ColsAtCompileTime == Eigen::Dynamic) {
     // Well-conditioned tall input: Cholesky QR2, the same Q at GEMM speed (detail/cholesky_qr).
     if (detail::cholesky_qr2_pays(a.rows(), a.cols(), true)) {
       Plain q, r;
@@ -241,7 +242,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> pivoted_
 /// Orthonormal basis of span(A) (A is n x m) from the thin SVD A = U S V^T: the first r left
 /// singular vectors, r chosen by `rule` (see RankRule), with all min(n, m) singular values
 /// reported. The basis spans the best rank-r approximation of A's range (Eckart-Young).
-/// Uses Eigen's BDCSVD (divide and conquer; Jacobi below 16 columns). For a tall A (n >= 2 m)
+/// Uses Eigen's BDCSVD (divide and conquer; Jacobi below 16 columns), or LAPACK's gesdd (the
+/// same algorithm class) on the BLAS/LAPACKE backend (detail/thin_svd.hpp). For a tall A (n >= 2 m)
 /// it first factors A = Q R (Householder) and takes the SVD of the m x m factor R, U = Q U_R;
 /// for a wide A (m >= 2 n), A^T = Q R and U = U of R^T (Q never formed): the reduction LAPACK's
 /// gesdd makes for such shapes (Golub & Van Loan, 4th ed., Sec. 8.6.3, "R-SVD"), about half

@@ -153,7 +153,8 @@ struct KarcherResult {
 
 /// A point of Gr(k, n). Invariant: basis() is orthonormal to within
 /// Tolerance<Scalar>::orthonormality(n); every operation that returns a point re-orthonormalizes
-/// (QR with diag(R) >= 0, a change of representative by R = I + O(eps)), so the invariant holds
+/// (QR with diag(R) >= 0 or a polar / Newton-Schulz step, a change of representative by
+/// I + O(eps)), so the invariant holds
 /// after any number of steps without user intervention. Fixed N and K never allocate.
 template <class Scalar_, int N = Eigen::Dynamic, int K = Eigen::Dynamic>
 class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
@@ -227,15 +228,17 @@ class Grassmann : public detail::EmbeddedMetric<Grassmann<Scalar_, N, K>> {
   // from detail::EmbeddedMetric.
 
   /// Riemannian exponential (Edelman et al. 1998, Thm. 2.3): with the thin SVD D = Q S V^T,
-  /// exp_U(D) = U V cos(S) V^T + Q sin(S) V^T, then re-orthonormalized (polar factor).
+  /// exp_U(D) = U V cos(S) V^T + Q sin(S) V^T, then re-orthonormalized.
   /// Written as matrix functions of the k x k Gram matrix G = D^T D (Q sin(S) V^T =
   /// D V sinc(S) V^T), exp_U(D) = U cos(sqrt(G)) + D sinc(sqrt(G)): no n x k factor Q is formed,
   /// and cos(sqrt(x)), sinc(sqrt(x)) are entire functions of x with derivatives below 1/2, so a
-  /// backward-stable eigendecomposition of G gives them to eps |D|_2^2 absolutely. That path
+  /// backward-stable eigendecomposition of G gives them to eps |D|_2^2 absolutely; a Newton-Schulz
+  /// step (the polar factor if Y^T Y is not within sqrt(eps) of I) re-orthonormalizes. That path
   /// is taken when |D|_2 <= 2 (every log and ordinary optimiser steps); longer steps take the
   /// SVD of D as D = Q_D R_D (Householder) and R_D = A S V^T (k x k Jacobi), whose error grows
-  /// as eps |D|_2 only. Fixed sizes stay on the stack. Cost about 5 n k^2 + O(k^3) (longer
-  /// steps 16 n k^2). D must be tangent (not checked; project first).
+  /// as eps |D|_2 only, and re-orthonormalize by QR. Fixed sizes stay on the stack. Cost about
+  /// 10 n k^2 + O(k^3) (longer steps about 18 n k^2). D must be tangent (not checked; project
+  /// first).
   template <class Derived>
   Grassmann exp(const Eigen::MatrixBase<Derived>& d_arg) const;
 
@@ -403,11 +406,11 @@ auto Grassmann<Scalar_, N, K>::exp(const Eigen::MatrixBase<Derived>& d_arg) cons
       y.noalias() = u_ * fc;
       y.noalias() += d * fs;
       // Y^T Y = I + E with E at rounding level for a tangent D: the polar factor
-      // Y (I + E)^{-1/2} = Y (I - E/2) + O(|E|^2) (one Newton-Schulz step), exact to rounding
-      // when |E| <= sqrt(eps); otherwise (D not quite tangent) the full polar factor.
+      // Y (I + E)^{-1/2} = Y (I - E/2) + O(|E|_2^2) (one Newton-Schulz step), exact to rounding
+      // when |E|_F <= sqrt(eps); otherwise (D not quite tangent) the full polar factor.
       fc.noalias() = y.transpose() * y;
       fc.diagonal().array() -= Scalar(1);
-      if (fc.cwiseAbs().maxCoeff() <= std::sqrt(Tolerance<Scalar>::epsilon())) {
+      if (fc.norm() <= std::sqrt(Tolerance<Scalar>::epsilon())) {
         fs.setIdentity();
         fs.noalias() -= Scalar(0.5) * fc;
         out.u_.noalias() = y * fs;

@@ -1213,25 +1213,23 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
   // 2011, Sec. 4.5; scikit-learn normalizes by LU there): Cholesky QR, a <- a R^{-1} with
   // R^T R = a^T a, one SYRK and one TRSM (2 m l^2 flops at GEMM speed) against Householder's
   // 4 m l^2 flops in BLAS-2-bound panels (Eigen has no tall LU with partial pivoting). It loses
-  // orthogonality as eps cond(a)^2, so a Gram matrix that is not safely positive definite
-  // (diagonal ratio of its Cholesky factor below 10 sqrt(l eps): cond(a) beyond ~eps^{-1/2}/10,
-  // e.g. data of rank < l) takes the Householder step instead. The last normalization, whose Q
-  // projects the data, is always Householder (orthonormal to rounding).
+  // orthogonality as eps cond(a)^2, so a Gram matrix whose estimated reciprocal condition
+  // number (LLT::rcond, 1-norm estimate of 1/cond(a)^2) is below 100 l eps (cond(a) beyond
+  // ~0.1 (l eps)^{-1/2}, e.g. data of rank < l) takes the Householder step instead. The last
+  // normalization, whose Q projects the data, is always Householder (orthonormal to rounding).
   Matrix gram(l, l);
   Eigen::LLT<Matrix> llt(l);
-  const Scalar min_ratio = Scalar(10) * std::sqrt(Scalar(l) * Tolerance<Scalar>::epsilon());
+  const Scalar min_rcond = Scalar(100) * Scalar(l) * Tolerance<Scalar>::epsilon();
   auto normalize = [&](Eigen::HouseholderQR<Matrix>& qr, Matrix& a) {
     const Scalar c = detail::unit_scale(a);  // keeps a^T a finite at any data scale
     if (c != Scalar(1)) a *= c;
     gram.setZero();
     gram.template selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
     llt.compute(gram);
-    if (llt.info() == Eigen::Success) {
-      const auto diag = llt.matrixLLT().diagonal();
-      if (diag.allFinite() && diag.minCoeff() > min_ratio * diag.maxCoeff()) {
-        llt.matrixU().template solveInPlace<Eigen::OnTheRight>(a);
-        return;
-      }
+    if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().allFinite() &&
+        llt.rcond() > min_rcond) {
+      llt.matrixU().template solveInPlace<Eigen::OnTheRight>(a);
+      return;
     }
     orth(qr, a);
   };

@@ -24,13 +24,17 @@ inline bool cholesky_qr2_pays(Index n, Index k, bool dynamic) {
 /// the Q of Householder QR with diag(R) >= 0. Two SYRKs and two TRSMs: 4 n k^2 flops at GEMM
 /// speed. Backward stable, with Q orthonormal to O((n k + k^2) eps), when cond(A) is below
 /// about eps^{-1/2}; beyond that the first Cholesky factor breaks down or Q1 is far from
-/// orthonormal. Both are detected (a failed factorization, non-finite values, or Q1^T Q1 more
-/// than 1/8 from I entrywise, which bounds cond(Q1) so the second pass is exact to rounding)
+/// orthonormal. Both are detected (a failed factorization, non-finite values, or a Q1^T Q1
+/// whose Gershgorin discs leave [1/2, 3/2], which bounds cond(Q1) <= sqrt(3) so the second pass
+/// is orthonormal to rounding)
 /// and the function returns false, leaving q and r unspecified: the caller then runs
 /// Householder QR. `a` must be scaled so that a^T a neither overflows nor underflows (see
 /// unit_scale); `q` may be `a` itself.
 template <class A, class Mat>
 bool cholesky_qr2(const A& a, Mat& q, Mat& r) {
+  static_assert(
+      Mat::RowsAtCompileTime == Eigen::Dynamic && Mat::ColsAtCompileTime == Eigen::Dynamic,
+      "cholesky_qr2: dynamic rows and columns (q is n x k, r and the Gram matrix k x k)");
   using Scalar = typename Mat::Scalar;
   const Index k = a.cols();
   q = a;
@@ -39,10 +43,16 @@ bool cholesky_qr2(const A& a, Mat& q, Mat& r) {
   auto pass = [&](bool check_near_identity) {
     g.setZero();
     g.template selfadjointView<Eigen::Lower>().rankUpdate(q.transpose());
-    if (check_near_identity) {
+    if (check_near_identity) {  // Gershgorin: every row of |Q1^T Q1 - I| sums to <= 1/2
+      Eigen::Matrix<Scalar, Eigen::Dynamic, 1> rows =
+          Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(k);
       for (Index j = 0; j < k; ++j)
-        for (Index i = j; i < k; ++i)
-          if (!(std::abs(g(i, j) - Scalar(i == j ? 1 : 0)) <= Scalar(0.125))) return false;
+        for (Index i = j; i < k; ++i) {  // the lower triangle holds the symmetric matrix
+          const Scalar e = std::abs(g(i, j) - Scalar(i == j ? 1 : 0));
+          rows(i) += e;
+          if (i != j) rows(j) += e;
+        }
+      if (!(rows.maxCoeff() <= Scalar(0.5))) return false;
     }
     llt.compute(g);
     if (llt.info() != Eigen::Success || !llt.matrixLLT().diagonal().allFinite()) return false;
