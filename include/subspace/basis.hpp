@@ -191,9 +191,9 @@ qr_basis(const Eigen::MatrixBase<Derived>& a_arg, typename Derived::RealScalar r
   if constexpr (Plain::RowsAtCompileTime == Eigen::Dynamic &&
                 Plain::ColsAtCompileTime == Eigen::Dynamic) {
     // Well-conditioned tall input: Cholesky QR2, the same Q at GEMM speed (detail/cholesky_qr).
-    if (detail::cholesky_qr2_pays(a.rows(), a.cols(), true)) {
+    if (detail::cholesky_qr2_pays(a.rows(), a.cols())) {
       Plain q, r;
-      if (c == Real(1) ? detail::cholesky_qr2(a, q, r) : detail::cholesky_qr2(c * a, q, r)) {
+      if (detail::cholesky_qr2(a, c, q, r)) {
         const auto d = r.diagonal();
         if (!(d.minCoeff() > rtol * d.maxCoeff())) throw rank_deficient(d.minCoeff(), d.maxCoeff());
         return q;
@@ -289,11 +289,11 @@ BasisResult<typename Derived::Scalar> svd_basis(const Eigen::MatrixBase<Derived>
     out.rank = rule.select(out.singular_values, n, m, func);
     return std::move(svd.u);
   };
-  if (tall && detail::cholesky_qr2_pays(n, m, true)) {
+  if (tall && detail::cholesky_qr2_pays(n, m)) {
     // Well-conditioned input: A = Q R by Cholesky QR2 at GEMM speed (detail/cholesky_qr), the
     // same backward error as Householder; otherwise Householder below.
     Mat q, r;
-    if (c == Real(1) ? detail::cholesky_qr2(a, q, r) : detail::cholesky_qr2(c * a, q, r)) {
+    if (detail::cholesky_qr2(a, c, q, r)) {
       const Mat ur = select(r);
       out.basis.resize(n, out.rank);
       out.basis.noalias() = q * ur.leftCols(out.rank);

@@ -389,9 +389,9 @@ auto Grassmann<Scalar_, N, K>::exp(const Eigen::MatrixBase<Derived>& d_arg) cons
   // |D|_2 <= 2: exp_U(D) = U cos(sqrt(G)) + D sinc(sqrt(G)), G = D^T D. Entries of D below
   // ~1e-154 underflow in G, harmlessly: cos and sinc are 1 to rounding there.
   constexpr Scalar kGramLimit = 4;  // on |D|_2^2 = lambda_max(G)
-  if (d.squaredNorm() <= Scalar(k) * kGramLimit) {
-    Small g(k, k);
-    g.noalias() = d.transpose() * d;
+  Small g(k, k);
+  g.noalias() = d.transpose() * d;  // tr(G) = |D|_F^2 >= lambda_max(G) >= tr(G) / k
+  if (g.trace() <= Scalar(k) * kGramLimit) {
     const Eigen::SelfAdjointEigenSolver<Small> es(g);
     if (es.info() == Eigen::Success && es.eigenvalues()(k - 1) <= kGramLimit) {
       Angles cs(k), sc(k);

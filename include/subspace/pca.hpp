@@ -49,6 +49,7 @@
 #include "basis.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/cholesky_qr.hpp"
 #include "detail/householder.hpp"
 #include "detail/serialize.hpp"
 #include "detail/thin_svd.hpp"
@@ -1043,17 +1044,16 @@ template <class Scalar_>
 template <class M>
 auto PCA<Scalar_>::detail_svd(const M& a, Eigen::Matrix<typename M::Scalar, Eigen::Dynamic, 1>& s,
                               M& v) -> void {
+  detail::ThinSvd<M> svd;
   if (a.rows() > a.cols()) {
     Eigen::HouseholderQR<M> qr(a);
     const M r = qr.matrixQR().topRows(a.cols()).template triangularView<Eigen::Upper>();
-    auto svd = detail::thin_svd(r, false, true, "subspace::PCA");
-    s = std::move(svd.s);
-    v = std::move(svd.v);
+    svd = detail::thin_svd(r, false, true, "subspace::PCA");
   } else {
-    auto svd = detail::thin_svd(a, false, true, "subspace::PCA");
-    s = std::move(svd.s);
-    v = std::move(svd.v);
+    svd = detail::thin_svd(a, false, true, "subspace::PCA");
   }
+  s = std::move(svd.s);
+  v = std::move(svd.v);
 }
 
 template <class Scalar_>
@@ -1220,18 +1220,13 @@ auto PCA<Scalar_>::randomized_factor(const Matrix& xc, Vector& s, Matrix& v, con
   Matrix gram(l, l);
   Eigen::LLT<Matrix> llt(l);
   const Scalar min_rcond = Scalar(100) * Scalar(l) * Tolerance<Scalar>::epsilon();
+  auto conditioned = [min_rcond](const Matrix&, const Eigen::LLT<Matrix>& f) {
+    return f.rcond() > min_rcond;
+  };
   auto normalize = [&](Eigen::HouseholderQR<Matrix>& qr, Matrix& a) {
     const Scalar c = detail::unit_scale(a);  // keeps a^T a finite at any data scale
     if (c != Scalar(1)) a *= c;
-    gram.setZero();
-    gram.template selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
-    llt.compute(gram);
-    if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().allFinite() &&
-        llt.rcond() > min_rcond) {
-      llt.matrixU().template solveInPlace<Eigen::OnTheRight>(a);
-      return;
-    }
-    orth(qr, a);
+    if (!detail::cholesky_qr_step(a, gram, llt, conditioned)) orth(qr, a);
   };
   y.noalias() = xc * omega;
   if (opt_.power_iterations == 0) {
